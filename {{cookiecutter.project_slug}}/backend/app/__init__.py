@@ -1,0 +1,1 @@
+"""The backend package: a FastAPI app with authentication built in."""
