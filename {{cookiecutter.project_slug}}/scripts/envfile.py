@@ -13,8 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SECRET_KEY = "BETTER_AUTH_SECRET"
-PREVIOUS_SECRET_KEY = "BETTER_AUTH_SECRET_PREVIOUS"
+SECRET_KEY = "BETTER_AUTH_SECRET"  # noqa: S105 -- the variable name, not a secret
+PREVIOUS_SECRET_KEY = "BETTER_AUTH_SECRET_PREVIOUS"  # noqa: S105
 MIN_SECRET_BYTES = 32
 SECRET_ENTROPY_BYTES = 48
 PLACEHOLDER_MARKERS = ("replace-me", "change-me", "changeme", "placeholder", "example")

@@ -1,0 +1,130 @@
+"""Shared helpers of the template's tests: where things live, how to bake, how to read a bake."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("SECURE_STACK_CACHE", REPO / ".cache"))
+BACKEND_VENV = CACHE / "backend-venv"
+NPM_CACHE = CACHE / "npm"
+TOOLS_BIN = Path(sys.executable).parent
+SECRET_LINE = re.compile(r"^BETTER_AUTH_SECRET=(.*)$", re.MULTILINE)
+PREVIOUS_LINE = re.compile(r"^BETTER_AUTH_SECRET_PREVIOUS=(.*)$", re.MULTILINE)
+# Files cookiecutter copies without rendering: template markers in them are the app's own.
+RAW_SUFFIXES = (".ts", ".tsx", ".css", ".svg", ".mjs")
+RAW_NAMES = ("index.html", "package.json", "package-lock.json")
+SKIPPED_DIRS = {".git", "node_modules", "dist", ".venv", "__pycache__", ".pytest_cache"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One combination of bake answers in the matrix."""
+
+    id: str
+    answers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_frontend(self) -> bool:
+        return self.answers.get("include_frontend", "yes") == "yes"
+
+
+VARIANTS = [
+    Variant("defaults"),
+    Variant("backend-only", {"include_frontend": "no"}),
+    Variant("no-registration", {"allow_registration": "no"}),
+    Variant(
+        "odd-but-valid",
+        {
+            "project_name": 'Zoë\'s "Über" App {2}',
+            "project_slug": "z2",
+            "description": "Quotes ' \" and a back\\slash: survive TOML, JSON and Markdown",
+            "author_name": "O'Brien \\ Ünal",
+            "author_email": "o.brien+dev@example.co.uk",
+            "backend_port": "1024",
+            "frontend_port": "65535",
+            "access_token_minutes": "5",
+            "refresh_token_days": "30",
+            "jwt_issuer": "https://auth.example.org/",
+            "jwt_audience": "urn:example:web",
+        },
+    ),
+]
+
+
+def variant_params() -> list[object]:
+    """VARIANTS as pytest params that keep each variant's tests on one xdist worker."""
+    return [
+        pytest.param(variant, id=variant.id, marks=pytest.mark.xdist_group(variant.id))
+        for variant in VARIANTS
+    ]
+
+
+def env_secret(path: Path) -> str:
+    """The BETTER_AUTH_SECRET value of an env file ('' when absent)."""
+    match = SECRET_LINE.search(path.read_text(encoding="utf-8"))
+    return match.group(1) if match else ""
+
+
+def env_previous(path: Path) -> str:
+    """The BETTER_AUTH_SECRET_PREVIOUS value of an env file ('' when absent)."""
+    match = PREVIOUS_LINE.search(path.read_text(encoding="utf-8"))
+    return match.group(1) if match else ""
+
+
+def project_files(root: Path) -> list[Path]:
+    """Every file of a baked project, without installs, build output or git's own files."""
+    found = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        found += [Path(directory, name) for name in files]
+    return found
+
+
+def is_raw_copied(path: Path) -> bool:
+    """Whether cookiecutter copies this file without rendering it."""
+    return path.suffix in RAW_SUFFIXES or (
+        (path.name in RAW_NAMES or path.name.startswith("tsconfig")) and "frontend" in path.parts
+    )
+
+
+def require_tool(name: str) -> str:
+    """Path of tool `name`; a skip that says why when missing, a failure under CI=true."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed; this test needs it"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: a missing tool is a failure)")
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+def cookiecutter_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command line as a user would, capturing what it prints."""
+    return subprocess.run(
+        [str(TOOLS_BIN / "cookiecutter"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def write_cookiecutter_config(home: Path) -> Path:
+    """A cookiecutter config keeping replay files and clones inside `home`, not in ~."""
+    (home / "replay").mkdir(parents=True, exist_ok=True)
+    (home / "clones").mkdir(exist_ok=True)
+    config = home / "config.yaml"
+    config.write_text(f"cookiecutters_dir: {home / 'clones'}\nreplay_dir: {home / 'replay'}\n")
+    return config

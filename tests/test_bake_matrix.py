@@ -1,0 +1,128 @@
+"""What must hold for every variant of the matrix, read straight off the baked files."""
+
+from __future__ import annotations
+
+import re
+import stat
+import subprocess
+from collections.abc import Callable
+
+import pytest
+import yaml
+
+from tests.conftest import Bake
+from tests.support import (
+    TOOLS_BIN,
+    Variant,
+    env_secret,
+    is_raw_copied,
+    project_files,
+    require_tool,
+    variant_params,
+)
+
+LEFTOVER_MARKER = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
+MIN_SECRET_BYTES = 32
+
+
+@pytest.fixture(params=variant_params())
+def baked(request: pytest.FixtureRequest, bake: Callable[[Variant], Bake]) -> Bake:
+    result = bake(request.param)
+    assert result.exit_code == 0, f"bake failed: {result.exception!r}"
+    return result
+
+
+def env_files(baked: Bake) -> list:
+    files = [baked.project / "backend" / ".env"]
+    if baked.variant.has_frontend:
+        files.append(baked.project / "frontend" / ".env")
+    return files
+
+
+def test_rendered_files_hold_no_template_markers(baked: Bake) -> None:
+    leftovers = []
+    for path in project_files(baked.project):
+        if is_raw_copied(path):
+            continue
+        text = path.read_text(encoding="utf-8")
+        leftovers += [f"{path}: {m.group(0)!r}" for m in LEFTOVER_MARKER.finditer(text)]
+    assert leftovers == []
+
+
+def test_frontend_is_present_exactly_when_asked_for(baked: Bake) -> None:
+    frontend = baked.project / "frontend"
+    assert frontend.exists() == baked.variant.has_frontend
+
+
+def test_env_files_share_one_long_secret(baked: Bake) -> None:
+    secrets = {env_secret(path) for path in env_files(baked)}
+    assert len(secrets) == 1
+    (secret,) = secrets
+    assert len(secret.encode()) >= MIN_SECRET_BYTES
+    assert "replace-me" not in secret
+
+
+def test_env_files_are_private(baked: Bake) -> None:
+    for path in env_files(baked):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_env_examples_hold_only_placeholders(baked: Bake) -> None:
+    for path in env_files(baked):
+        example = path.with_name(".env.example")
+        assert env_secret(example) == "replace-me-run-make-env"
+
+
+def test_git_ignores_env_files_and_would_commit_the_rest(baked: Bake, tmp_path) -> None:
+    git = require_tool("git")
+    project = tmp_path / "clone"
+    subprocess.run(["cp", "-a", str(baked.project), str(project)], check=True)
+    subprocess.run([git, "init", "-q", str(project)], check=True)
+    for path in env_files(baked):
+        relative = path.relative_to(baked.project)
+        ignored = subprocess.run([git, "check-ignore", "-q", str(relative)], cwd=project)
+        assert ignored.returncode == 0, f"{relative} is not ignored by git"
+    staged = subprocess.run(
+        [git, "add", "--dry-run", "-A"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    assert ".env.example" in staged
+    assert not re.search(r"\.env'$", staged, re.MULTILINE)
+
+
+def test_secret_appears_in_no_other_file_nor_the_replay(baked: Bake) -> None:
+    secret = env_secret(baked.project / "backend" / ".env")
+    holders = [
+        path
+        for path in project_files(baked.project)
+        if path not in env_files(baked) and secret.encode() in path.read_bytes()
+    ]
+    assert holders == []
+    assert baked.replay_texts, "cookiecutter wrote no replay file"
+    assert all(secret not in text for text in baked.replay_texts.values())
+
+
+def test_baked_python_passes_ruff(baked: Bake) -> None:
+    ruff = str(TOOLS_BIN / "ruff")
+    for command in (["check", "."], ["format", "--check", "."]):
+        run = subprocess.run(
+            [ruff, *command], cwd=baked.project, capture_output=True, text=True, check=False
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_ci_workflow_parses_and_names_its_jobs(baked: Bake) -> None:
+    workflow = yaml.safe_load((baked.project / ".github" / "workflows" / "ci.yml").read_text())
+    expected = {"backend", "frontend"} if baked.variant.has_frontend else {"backend"}
+    assert set(workflow["jobs"]) == expected
+    for job in workflow["jobs"].values():
+        commands = " ".join(step.get("run", "") for step in job["steps"])
+        assert "make env" in commands
+        assert "make test-" in commands
+
+
+def test_two_bakes_get_different_secrets(bake: Callable[[Variant], Bake]) -> None:
+    first = bake(Variant("defaults"))
+    second = bake(Variant("no-registration", {"allow_registration": "no"}))
+    assert env_secret(first.project / "backend" / ".env") != env_secret(
+        second.project / "backend" / ".env"
+    )
