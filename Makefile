@@ -30,8 +30,8 @@ demo: install ## bake the default project into build/demo and run it (Ctrl-C sto
 	$(MAKE) -C $(DEMO_PROJECT) demo VENV=$(DEMO_PROJECT)/.venv
 
 lint: install ## ruff over the template's own Python (hooks, tests, bench)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check hooks tests bench
+	$(VENV)/bin/ruff format --check hooks tests bench
 
 test: install lint ## bake the matrix and run every baked project's own tests
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
