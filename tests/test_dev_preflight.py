@@ -75,6 +75,26 @@ def test_bad_port_value_is_named(project: Path) -> None:
     assert "BACKEND_PORT='eighty' in backend/.env is not a port" in run.stderr
 
 
+def test_old_node_is_refused(project: Path, tmp_path: Path) -> None:
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    for tool, output in (("node", "v18.19.0"), ("npm", "9.2.0")):
+        script = fake_bin / tool
+        script.write_text(f"#!/bin/sh\necho {output}\n")
+        script.chmod(0o755)
+    run = preflight(project, "--tools-only", path=f"{fake_bin}:/usr/bin:/bin")
+    assert run.returncode == 1
+    assert "Node.js v18.19.0 is too old; install Node.js 20 or newer" in run.stderr
+
+
+def test_missing_node_is_refused(project: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    run = preflight(project, "--tools-only", path=str(empty))
+    assert run.returncode == 1
+    assert "Node.js 20+ with npm is needed" in run.stderr
+
+
 def test_ready_project_passes(project: Path) -> None:
     for side, key in (("backend", "BACKEND_PORT"), ("frontend", "FRONTEND_PORT")):
         with socket.socket() as probe:

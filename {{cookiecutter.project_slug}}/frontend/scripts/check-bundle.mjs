@@ -1,0 +1,92 @@
+// Searches every file the build emitted (dist/) for the server-side secret, by value (read from
+// frontend/.env) and by name. Exit 0: none found; exit 1: a leak, or nothing to check.
+// Usage: node scripts/check-bundle.mjs [--root <frontend dir>]   (npm run check-bundle)
+
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SECRET_NAME = 'BETTER_AUTH_SECRET';
+const SECRET_KEYS = [SECRET_NAME, `${SECRET_NAME}_PREVIOUS`];
+const PLACEHOLDER = 'replace-me-run-make-env';
+
+/** Minimal .env reader: KEY=VALUE lines, # comments, optional surrounding quotes. */
+function readEnvFile(path) {
+  const env = {};
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match === null) continue;
+    let value = match[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    env[match[1]] = value;
+  }
+  return env;
+}
+
+function* filesUnder(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* filesUnder(path);
+    else yield path;
+  }
+}
+
+function fail(message) {
+  console.error(`check-bundle: FAILED\n  ${message}`);
+  process.exit(1);
+}
+
+const rootFlag = process.argv.indexOf('--root');
+const root =
+  rootFlag === -1
+    ? fileURLToPath(new URL('..', import.meta.url))
+    : resolve(process.argv[rootFlag + 1] ?? '.');
+const envPath = join(root, '.env');
+const distDir = join(root, 'dist');
+
+if (!existsSync(envPath)) {
+  fail(
+    `frontend/.env is missing, so there is no secret to search for. ` +
+      `Run 'make env' in the project root to create it, then run this again.`,
+  );
+}
+const env = readEnvFile(envPath);
+const secret = (env[SECRET_NAME] ?? '').trim();
+if (secret === '' || secret === PLACEHOLDER) {
+  fail(
+    `${SECRET_NAME} in frontend/.env is ${secret === '' ? 'empty' : 'still the placeholder'}, ` +
+      `so the search would prove nothing. Run 'make env' to generate the real one.`,
+  );
+}
+const secrets = SECRET_KEYS.map((key) => (env[key] ?? '').trim()).filter((v) => v.length >= 8);
+
+if (!existsSync(distDir)) {
+  fail(`dist/ is missing: run 'npm run build' first (npm run ci does both).`);
+}
+
+const leaks = [];
+let fileCount = 0;
+let byteCount = 0;
+for (const file of filesUnder(distDir)) {
+  // Bytes decoded as latin1 keep every byte, so a match is found in any text or binary file.
+  const text = readFileSync(file).toString('latin1');
+  fileCount += 1;
+  byteCount += text.length;
+  const where = relative(root, file);
+  if (text.includes(SECRET_NAME)) leaks.push(`${where} contains the name ${SECRET_NAME}`);
+  if (secrets.some((value) => text.includes(value))) {
+    leaks.push(`${where} contains the value of ${SECRET_NAME}`);
+  }
+}
+
+if (fileCount === 0) fail(`dist/ is empty: run 'npm run build' first.`);
+if (leaks.length > 0) {
+  fail(
+    `${leaks.join('\n  ')}\n  The browser bundle is public: remove whatever reads the secret ` +
+      `in client code, rebuild, and rotate the secret ('make new-secret') if this build was shared.`,
+  );
+}
+console.log(
+  `check-bundle: OK, ${fileCount} files (${(byteCount / 1024).toFixed(1)} KiB) in dist/ hold ` +
+    `neither the secret's value nor the name ${SECRET_NAME}.`,
+);

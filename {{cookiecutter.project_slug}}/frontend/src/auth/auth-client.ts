@@ -1,0 +1,397 @@
+// The browser side of the auth contract (DESIGN §3), free of any UI framework: the access token
+// lives in this object's memory only, the refresh token in an HttpOnly cookie the browser sends.
+
+import { ApiError, apiErrorFromResponse, networkError } from './api-errors';
+import { noRefreshLock, type AuthChannel, type AuthMessage, type RefreshLock } from './cross-tab';
+
+export interface User {
+  id: string;
+  email: string;
+}
+
+export type AuthState =
+  | { status: 'restoring' }
+  /** `notice` tells the login page why the user is there (session ended, other tab...). */
+  | { status: 'signed-out'; notice: string | null }
+  | { status: 'signed-in'; user: User };
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Reads the globals at call time, so Vitest's fake timers drive it too. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface AuthClientOptions {
+  /** Backend origin, e.g. http://localhost:8000 (no trailing slash needed). */
+  apiUrl: string;
+  fetch: FetchLike;
+  clock?: Clock;
+  /** Spreads proactive refreshes of tabs that signed in together; inject `() => 0` in tests. */
+  random?: () => number;
+  channel?: AuthChannel | null;
+  refreshLock?: RefreshLock;
+}
+
+interface TokenGrant {
+  accessToken: string;
+  expiresInMs: number;
+}
+
+/**
+ * A refresh whose session was ended or replaced while it was in flight (logout, new login).
+ * Not a refusal by the server, so it must not end the session that replaced it.
+ */
+class SupersededError extends ApiError {
+  constructor() {
+    super(401, 'Your session has ended. Please sign in again.');
+    this.name = 'SupersededError';
+  }
+}
+
+export const SESSION_ENDED = 'Your session has ended. Please sign in again.';
+export const SIGNED_OUT_ELSEWHERE = 'You signed out in another tab.';
+export const LOGOUT_UNCONFIRMED =
+  'You are signed out in this browser, but the server did not confirm the logout, so your session may still be active there.';
+
+// Cookie-authenticated calls carry this header: a cross-site <form> cannot set it, and a
+// cross-site fetch that sets it needs a CORS preflight the backend refuses (DESIGN §3).
+const CSRF_HEADER = { 'X-Requested-With': 'XMLHttpRequest' } as const;
+
+/**
+ * When to refresh a token that lives `lifetimeMs`: a little before it expires (a fifth of its
+ * life, at most a minute) minus a random jitter of up to a tenth (at most 5 s), so tabs that got
+ * their tokens at the same moment do not all call /auth/refresh at the same moment.
+ */
+export function refreshDelayMs(lifetimeMs: number, random: () => number): number {
+  const lead = Math.min(60_000, lifetimeMs * 0.2);
+  const jitter = random() * Math.min(5_000, lifetimeMs * 0.1);
+  return Math.max(0, Math.floor(lifetimeMs - lead - jitter));
+}
+
+function parseTokenGrant(body: unknown): TokenGrant {
+  if (typeof body === 'object' && body !== null) {
+    const { access_token: token, token_type: type, expires_in: expiresIn } = body as Record<
+      string,
+      unknown
+    >;
+    if (
+      typeof token === 'string' &&
+      token !== '' &&
+      typeof type === 'string' &&
+      type.toLowerCase() === 'bearer' &&
+      typeof expiresIn === 'number' &&
+      Number.isFinite(expiresIn) &&
+      expiresIn > 0
+    ) {
+      return { accessToken: token, expiresInMs: expiresIn * 1000 };
+    }
+  }
+  throw new ApiError(502, 'The server sent a token answer this app does not understand.');
+}
+
+function parseUser(body: unknown): User {
+  if (typeof body === 'object' && body !== null) {
+    const { id, email } = body as Record<string, unknown>;
+    if ((typeof id === 'string' || typeof id === 'number') && typeof email === 'string') {
+      return { id: String(id), email };
+    }
+  }
+  throw new ApiError(502, 'The server sent a user this app does not understand.');
+}
+
+export class AuthClient {
+  readonly #apiUrl: string;
+  readonly #fetch: FetchLike;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #channel: AuthChannel | null;
+  readonly #lock: RefreshLock;
+  readonly #unsubscribeChannel: () => void;
+  readonly #listeners = new Set<() => void>();
+
+  #state: AuthState = { status: 'signed-out', notice: null };
+  #accessToken: string | null = null;
+  #expiresAt = 0;
+  #refreshTimer: unknown = null;
+  /** The one refresh in flight in this tab; every caller that needs a new token awaits it. */
+  #refreshing: Promise<string> | null = null;
+  #restoring: Promise<void> | null = null;
+  /**
+   * Bumped whenever the session is replaced or ended. A slow answer that started under an older
+   * epoch is dropped, so a refresh finishing after a logout cannot bring the session back.
+   */
+  #epoch = 0;
+
+  constructor(options: AuthClientOptions) {
+    this.#apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#channel = options.channel ?? null;
+    this.#lock = options.refreshLock ?? noRefreshLock;
+    this.#unsubscribeChannel = this.#channel?.subscribe((m) => this.#onOtherTab(m)) ?? (() => {});
+  }
+
+  getState = (): AuthState => this.#state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  /** Stops timers and cross-tab listening (tests, hot reload). */
+  dispose(): void {
+    this.#clearRefreshTimer();
+    this.#unsubscribeChannel();
+    this.#listeners.clear();
+  }
+
+  /** On page load: trade the refresh cookie, if any, for an access token. Never throws. */
+  restoreSession(): Promise<void> {
+    if (this.#restoring !== null) return this.#restoring;
+    this.#setState({ status: 'restoring' });
+    const epoch = this.#epoch;
+    this.#restoring = (async () => {
+      try {
+        const token = await this.#refresh();
+        const user = await this.#fetchUser(token);
+        if (epoch === this.#epoch) this.#setState({ status: 'signed-in', user });
+      } catch (error) {
+        // No cookie, or an expired one: simply signed out. Nothing to announce to other tabs.
+        if (epoch === this.#epoch) {
+          const unreachable = error instanceof ApiError && error.status === 0;
+          this.#clearSession(unreachable ? error.message : null);
+        }
+      } finally {
+        this.#restoring = null;
+      }
+    })();
+    return this.#restoring;
+  }
+
+  /** Throws `ApiError` with a message to show. The password is sent once and never kept. */
+  async login(email: string, password: string): Promise<void> {
+    const epoch = ++this.#epoch;
+    const response = await this.#call('/auth/login', {
+      method: 'POST',
+      credentials: 'include',
+      headers: CSRF_HEADER,
+      body: new URLSearchParams({ username: email, password }),
+    });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'login');
+    const grant = parseTokenGrant(await response.json());
+    if (epoch !== this.#epoch) return;
+    this.#applyGrant(grant);
+    const user = await this.#fetchUser(grant.accessToken);
+    if (epoch !== this.#epoch) return;
+    this.#setState({ status: 'signed-in', user });
+    this.#channel?.post({ type: 'signed-in', userId: user.id });
+  }
+
+  /** Creates an account; does not sign in. Throws `ApiError` (409 taken, 422 invalid...). */
+  async register(email: string, password: string): Promise<User> {
+    const response = await this.#call('/auth/register', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'register');
+    return parseUser(await response.json());
+  }
+
+  /**
+   * Ends the session here and in every tab at once, then asks the server to revoke the refresh
+   * family and clear the cookie. Never throws: if the server cannot confirm, the login page says so.
+   */
+  async logout(): Promise<void> {
+    // A refresh in flight would set a fresh cookie after our logout; let it land first.
+    await this.#refreshing?.catch(() => undefined);
+    const token = this.#accessToken;
+    this.#clearSession(null);
+    this.#channel?.post({ type: 'signed-out' });
+    const headers: Record<string, string> = { ...CSRF_HEADER };
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    try {
+      // Under the refresh lock, so no other tab rotates the cookie while this call revokes it.
+      const response = await this.#lock.run(() =>
+        this.#call('/auth/logout', { method: 'POST', credentials: 'include', headers }),
+      );
+      // 401: the session was already gone on the server, which is what logout wants anyway.
+      if (!response.ok && response.status !== 401) {
+        throw await apiErrorFromResponse(response, 'logout');
+      }
+    } catch (error) {
+      const reason = error instanceof ApiError ? error.message : String(error);
+      if (this.#state.status === 'signed-out') {
+        this.#setState({ status: 'signed-out', notice: `${LOGOUT_UNCONFIRMED} ${reason}` });
+      }
+    }
+  }
+
+  /**
+   * `fetch` for protected endpoints: adds the bearer token; on a 401 refreshes once (shared with
+   * every other caller that hit a 401 meanwhile) and retries once. A body must be re-sendable
+   * (string, URLSearchParams, FormData), since the retry sends it again.
+   */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    if (this.#restoring !== null) await this.#restoring;
+    const token = this.#accessToken;
+    if (token === null) throw new ApiError(401, SESSION_ENDED);
+    const first = await this.#sendWithToken(path, init, token);
+    if (first.status !== 401) return first;
+
+    const fresh = await this.#tokenNewerThan(token);
+    const retry = await this.#sendWithToken(path, init, fresh);
+    if (retry.status === 401 && this.#accessToken === fresh) {
+      // A token minted a moment ago was refused: refreshing again would loop. End it here.
+      this.#clearSession(SESSION_ENDED);
+    }
+    return retry;
+  }
+
+  /** GET /users/me, keeping the signed-in user in the state up to date. */
+  async loadCurrentUser(): Promise<User> {
+    const response = await this.request('/users/me');
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    const user = parseUser(await response.json());
+    if (this.#state.status === 'signed-in') this.#setState({ status: 'signed-in', user });
+    return user;
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  async #tokenNewerThan(staleToken: string): Promise<string> {
+    // Another caller already refreshed after our request left: use its token, no new refresh.
+    if (this.#accessToken !== null && this.#accessToken !== staleToken) return this.#accessToken;
+    if (this.#accessToken === null) throw new ApiError(401, SESSION_ENDED);
+    try {
+      return await this.#refresh();
+    } catch (error) {
+      this.#onRefreshFailed(error);
+      throw error;
+    }
+  }
+
+  /** Single-flight: concurrent callers share one POST /auth/refresh. */
+  #refresh(): Promise<string> {
+    if (this.#refreshing !== null) return this.#refreshing;
+    const epoch = this.#epoch;
+    const attempt = this.#lock
+      .run(async () => {
+        const response = await this.#call('/auth/refresh', {
+          method: 'POST',
+          credentials: 'include',
+          headers: CSRF_HEADER,
+        });
+        if (!response.ok) throw await apiErrorFromResponse(response, 'refresh');
+        return parseTokenGrant(await response.json());
+      })
+      .then((grant) => {
+        if (epoch !== this.#epoch) throw new SupersededError();
+        this.#applyGrant(grant);
+        return grant.accessToken;
+      })
+      .finally(() => {
+        this.#refreshing = null;
+      });
+    this.#refreshing = attempt;
+    return attempt;
+  }
+
+  /** A refused refresh ends the session everywhere; a network blip or 429 does not. */
+  #onRefreshFailed(error: unknown): void {
+    const refused =
+      error instanceof ApiError &&
+      !(error instanceof SupersededError) &&
+      (error.status === 401 || error.status === 403);
+    if (refused && (this.#accessToken !== null || this.#state.status === 'signed-in')) {
+      this.#clearSession(SESSION_ENDED);
+      this.#channel?.post({ type: 'signed-out' });
+    }
+  }
+
+  #applyGrant(grant: TokenGrant): void {
+    this.#accessToken = grant.accessToken;
+    this.#expiresAt = this.#clock.now() + grant.expiresInMs;
+    this.#scheduleRefresh(refreshDelayMs(grant.expiresInMs, this.#random));
+  }
+
+  #scheduleRefresh(delayMs: number): void {
+    this.#clearRefreshTimer();
+    this.#refreshTimer = this.#clock.setTimeout(() => {
+      this.#refreshTimer = null;
+      this.#refresh().catch((error: unknown) => {
+        this.#onRefreshFailed(error);
+        // Transient failure: try again while the token still has life left. Once it has
+        // expired, the next request's 401 triggers the refresh instead.
+        const remaining = this.#expiresAt - this.#clock.now();
+        if (this.#accessToken !== null && remaining > 2_000) {
+          this.#scheduleRefresh(Math.min(10_000, remaining / 2));
+        }
+      });
+    }, delayMs);
+  }
+
+  #clearRefreshTimer(): void {
+    if (this.#refreshTimer !== null) this.#clock.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
+  }
+
+  #clearSession(notice: string | null): void {
+    this.#epoch += 1;
+    this.#accessToken = null;
+    this.#expiresAt = 0;
+    this.#clearRefreshTimer();
+    this.#setState({ status: 'signed-out', notice });
+  }
+
+  #onOtherTab(message: AuthMessage): void {
+    if (message.type === 'signed-out') {
+      if (this.#state.status !== 'signed-out' || this.#accessToken !== null) {
+        this.#clearSession(SIGNED_OUT_ELSEWHERE);
+      }
+      return;
+    }
+    // Another tab signed in: follow it. A tab holding a *different* user's session drops it
+    // first, so no page keeps showing one account while the cookie belongs to another.
+    const state = this.#state;
+    if (state.status === 'signed-in' && state.user.id === message.userId) return;
+    if (state.status === 'signed-in') this.#clearSession(null);
+    void this.restoreSession();
+  }
+
+  async #fetchUser(token: string): Promise<User> {
+    const response = await this.#sendWithToken('/users/me', {}, token);
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    return parseUser(await response.json());
+  }
+
+  #sendWithToken(path: string, init: RequestInit, token: string): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    // The bearer header is the credential here; cookies are not needed and not sent.
+    return this.#call(path, { ...init, headers, credentials: 'omit' });
+  }
+
+  async #call(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.#fetch(`${this.#apiUrl}${path}`, init);
+    } catch {
+      throw networkError(this.#apiUrl);
+    }
+  }
+
+  #setState(next: AuthState): void {
+    this.#state = next;
+    for (const listener of this.#listeners) listener();
+  }
+}

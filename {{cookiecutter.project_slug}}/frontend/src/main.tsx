@@ -1,0 +1,30 @@
+// Entry point: builds the one AuthClient of this tab, starts the session restore, renders the app.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { AuthClient } from './auth/auth-client';
+import { AuthProvider } from './auth/auth-react';
+import { broadcastAuthChannel, noRefreshLock, webRefreshLock } from './auth/cross-tab';
+import { config } from './config';
+import './styles.css';
+
+// navigator.locks and BroadcastChannel exist in every current browser on a secure context
+// (localhost counts); without them the client still works, coordinated within the tab only.
+const client = new AuthClient({
+  apiUrl: config.apiUrl,
+  fetch: (url, init) => window.fetch(url, init),
+  channel: 'BroadcastChannel' in window ? broadcastAuthChannel(new BroadcastChannel('auth')) : null,
+  refreshLock: 'locks' in navigator ? webRefreshLock(navigator.locks, 'auth-refresh') : noRefreshLock,
+});
+void client.restoreSession();
+
+const root = document.getElementById('root');
+if (root === null) throw new Error('index.html has no #root element.');
+createRoot(root).render(
+  <StrictMode>
+    <AuthProvider client={client}>
+      <App />
+    </AuthProvider>
+  </StrictMode>,
+);

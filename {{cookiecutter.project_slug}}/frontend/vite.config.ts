@@ -1,0 +1,59 @@
+// Vite + Vitest configuration. Every setting comes from frontend/.env (written by `make env`);
+// the build stops with a clear message rather than ship a bundle that could hold a secret.
+
+/// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig, loadEnv } from 'vite';
+import {
+  PUBLIC_PREFIX,
+  checkApiUrl,
+  findPublicEnvProblems,
+  parsePort,
+  refuseSecretsInBundle,
+  secretValues,
+} from './vite-env-guard.ts';
+
+const frontendDir = fileURLToPath(new URL('.', import.meta.url));
+
+function fail(problems: string[]): never {
+  throw new Error(
+    `\nThe frontend's settings (frontend/.env and VITE_ environment variables) cannot be used:\n  - ${problems.join('\n  - ')}\n`,
+  );
+}
+
+export default defineConfig(({ command, mode, isPreview }) => {
+  // Prefix '' loads every variable (files and process env) so the guards see what Vite would
+  // expose; only PUBLIC_PREFIX variables ever reach client code.
+  const env = loadEnv(mode, frontendDir, '');
+  const problems = findPublicEnvProblems(env);
+  const isTest = mode === 'test';
+  const isDevServer = command === 'serve' && isPreview !== true && !isTest;
+  if (command === 'build' || isDevServer) {
+    const apiUrlProblem = checkApiUrl(env.VITE_API_URL);
+    if (apiUrlProblem !== null) problems.push(apiUrlProblem);
+  }
+  const port = parsePort(env.FRONTEND_PORT);
+  if (isDevServer && typeof port === 'string') problems.push(port);
+  if (problems.length > 0) fail(problems);
+
+  // localhost, not 127.0.0.1: the backend's CORS list and the cookie are keyed to that origin.
+  const server = {
+    host: 'localhost',
+    strictPort: true,
+    ...(typeof port === 'number' ? { port } : {}),
+  };
+  return {
+    envDir: frontendDir,
+    envPrefix: PUBLIC_PREFIX,
+    plugins: [react(), refuseSecretsInBundle(secretValues(env))],
+    server,
+    preview: server,
+    build: { sourcemap: false },
+    test: {
+      environment: 'node',
+      include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', '*.test.ts'],
+      restoreMocks: true,
+    },
+  };
+});
