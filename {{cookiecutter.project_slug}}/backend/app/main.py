@@ -1,17 +1,99 @@
-"""ASGI entry point: `uvicorn app.main:app` from `backend/`."""
+"""ASGI entry point: `uvicorn app.main:app` from `backend/`, and the `create_app` factory.
+
+Request path, outermost first: CORS (so errors and 401s still carry CORS headers, and
+preflights never meet auth) -> security headers and request id -> default-deny access tokens ->
+routes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import audit
+from app.errors import install_error_handlers
+from app.middleware.auth import AccessTokenMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.routers import auth, health, users
+from app.services import build_services
+from app.settings import Settings, SettingsError, load_settings
+
+PUBLIC_PATHS = frozenset(
+    {"/health", "/auth/login", "/auth/token", "/auth/refresh", "/auth/logout", "/auth/register"}
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
+CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Requested-With"]
+CORS_EXPOSED_HEADERS = ["Retry-After", "WWW-Authenticate", "X-Request-ID"]
 
 
-def create_app() -> FastAPI:
-    """Build the application; tests call this to get a fresh app per case."""
-    app = FastAPI(title="backend")
+def public_paths(settings: Settings) -> frozenset[str]:
+    """Paths served without an access token; everything else, known or not, needs one."""
+    return PUBLIC_PATHS | DOCS_PATHS if settings.docs_enabled else PUBLIC_PATHS
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings to get a fresh, isolated app."""
+    settings = settings or load_settings()
+    services = build_services(settings)
+    audit.configure()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.engine.dispose()
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="API",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    if settings.allow_registration:
+        app.include_router(auth.registration_router)
+    app.include_router(users.router)
+    # add_middleware wraps what is already there: the last one added is the outermost.
+    app.add_middleware(
+        AccessTokenMiddleware, tokens=services.tokens, public_paths=public_paths(settings)
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST"],
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+        max_age=600,
+    )
     return app
 
 
-app = create_app()
+@cache
+def _default_app() -> FastAPI:
+    return create_app()
+
+
+def __getattr__(name: str) -> FastAPI:
+    """Build `app` on first access (PEP 562), so importing this module reads no `.env`.
+
+    Tests import `create_app` from here without a `backend/.env`; uvicorn's `app.main:app`
+    still gets the app, or a clean one-line-per-problem exit when the settings are unusable.
+    """
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        return _default_app()
+    except SettingsError as error:
+        print(f"The backend cannot start:\n{error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,111 @@
+"""Diagnose a project's secrets, and explain in plain words why a token would be rejected.
+
+`python -m app.doctor` checks that backend/.env and frontend/.env (when there is a frontend)
+exist, hold the same usable secret and are readable by their owner only, then validates every
+backend setting. `python -m app.doctor --token TOKEN` (or `--token -` to read it from stdin,
+keeping it out of shell history) verifies a token exactly as the running backend would.
+Secrets are compared, never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import stat
+import sys
+import time
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from app.settings import BACKEND_DIR, SettingsError, load_settings, secret_problem
+from app.tokens import AccessTokens, InvalidToken
+
+# The names of the keys, not their values.
+SECRET = "BETTER_AUTH_SECRET"  # noqa: S105
+PREVIOUS = "BETTER_AUTH_SECRET_PREVIOUS"
+FROM_STDIN = "-"
+
+
+def _file_findings(path: Path, label: str) -> tuple[list[str], dict[str, str | None]]:
+    if not path.exists():
+        return [f"{label} is missing: run 'make env' to create it"], {}
+    problems = []
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        problems.append(
+            f"{label} has mode {mode:04o}, so other users can read the secret: "
+            f"run 'chmod 600 {label}'"
+        )
+    values = dotenv_values(path)
+    problem = secret_problem(f"{SECRET} in {label}", values.get(SECRET) or "")
+    if problem:
+        problems.append(problem)
+    return problems, values
+
+
+def check_project(project_dir: Path) -> list[str]:
+    """Every problem with the project's `.env` files, as sentences with their fix."""
+    backend_env = project_dir / "backend" / ".env"
+    problems, backend = _file_findings(backend_env, "backend/.env")
+    if (project_dir / "frontend").is_dir():
+        frontend_problems, frontend = _file_findings(
+            project_dir / "frontend" / ".env", "frontend/.env"
+        )
+        problems += frontend_problems
+        for key in (SECRET, PREVIOUS):
+            mine, theirs = backend.get(key) or "", frontend.get(key) or ""
+            if backend and frontend and not hmac.compare_digest(mine.encode(), theirs.encode()):
+                problems.append(
+                    f"{key} differs between backend/.env and frontend/.env: run 'make env' "
+                    "(or 'make rotate-secret' during a rotation) to write both together"
+                )
+    if backend_env.exists():
+        try:
+            load_settings(_env_file=backend_env)
+        except SettingsError as error:
+            problems += [line for line in str(error).splitlines() if line not in problems]
+    return problems
+
+
+def explain_token(token: str, env_file: Path) -> tuple[bool, str]:
+    """Whether the backend configured by `env_file` would accept `token`, and why in words."""
+    tokens = AccessTokens(load_settings(_env_file=env_file))
+    try:
+        claims = tokens.verify(token)
+    except InvalidToken as error:
+        return False, f"Rejected: the token {error.reason}."
+    minutes = max(0, round((claims.expires_at - time.time()) / 60))
+    return True, (
+        f"Accepted: a valid access token for user {claims.subject}, expiring in about "
+        f"{minutes} min."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--project", type=Path, default=BACKEND_DIR.parent, help="the project's root directory"
+    )
+    parser.add_argument("--token", help="an access token to explain; '-' reads it from stdin")
+    args = parser.parse_args(argv)
+    if args.token is not None:
+        token = sys.stdin.readline() if args.token == FROM_STDIN else args.token
+        token = token.strip()
+        try:
+            accepted, explanation = explain_token(token, args.project / "backend" / ".env")
+        except SettingsError as error:
+            print(f"Cannot check tokens: the backend's settings are unusable:\n{error}")
+            return 1
+        print(explanation)
+        return 0 if accepted else 1
+    problems = check_project(args.project)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if not problems:
+        print("ok: .env files exist, match, are long enough and readable by their owner only")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Typed errors mapped to HTTP answers in one place, with bodies that leak nothing."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.accounts import EmailTaken, LoginFailed
+from app.refresh_sessions import RefreshRejected
+from app.throttle import Throttled
+
+NOT_AUTHENTICATED = {"detail": "Not authenticated"}
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+class NotAuthenticated(Exception):
+    """A request that must be refused as unauthenticated; the audit log already says why."""
+
+
+def not_authenticated() -> JSONResponse:
+    """The one answer to every authentication failure, whatever the precise reason was."""
+    return JSONResponse(NOT_AUTHENTICATED, status_code=401, headers=BEARER_CHALLENGE)
+
+
+async def _unauthenticated(_request: Request, _error: Exception) -> JSONResponse:
+    return not_authenticated()
+
+
+async def _throttled(_request: Request, error: Throttled) -> JSONResponse:
+    return JSONResponse(
+        {"detail": "Too many attempts; try again later"},
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+async def _email_taken(_request: Request, _error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "This email address is already registered"}, status_code=409)
+
+
+async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    # FastAPI's default answer echoes the offending input, which may be a password or a token:
+    # keep where and what, drop the value.
+    detail = [
+        {"loc": item["loc"], "msg": item["msg"], "type": item["type"]} for item in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for error_type in (LoginFailed, RefreshRejected, NotAuthenticated):
+        app.add_exception_handler(error_type, _unauthenticated)
+    app.add_exception_handler(Throttled, _throttled)
+    app.add_exception_handler(EmailTaken, _email_taken)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

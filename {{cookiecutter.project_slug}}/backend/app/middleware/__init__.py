@@ -1,0 +1,1 @@
+"""Pure-ASGI middleware: each layer is one file, configured by the app factory."""

@@ -1,0 +1,64 @@
+"""Database tables: users, refresh-token families and tokens, login-attempt counters.
+
+Times are epoch seconds (UTC) in floating-point columns: they compare the same way on SQLite and
+PostgreSQL, with no timezone conversion in between.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The metadata every table registers with; schema creation and migrations start here."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    # Random ids, so an id says nothing about how many accounts exist or when one was made.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class RefreshFamily(Base):
+    """One login's chain of refresh tokens. `generation` names the only token that may be used.
+
+    Rotation is a conditional UPDATE of this row (`WHERE generation = :seen AND revoked_at IS
+    NULL`), so concurrent rotations and revocations serialise on one row on every database.
+    """
+
+    __tablename__ = "refresh_families"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float, default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as the SHA-256 of its value."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(
+        ForeignKey("refresh_families.id", ondelete="CASCADE"), index=True
+    )
+    generation: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LoginAttempt(Base):
+    """A fixed-window counter of login attempts for one account or one client address."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_started: Mapped[float] = mapped_column(Float, index=True)
+    attempts: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,10 @@
+"""Liveness probe, public so load balancers need no token."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}

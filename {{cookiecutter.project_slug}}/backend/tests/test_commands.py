@@ -1,0 +1,223 @@
+"""The operator commands: `python -m app.doctor` and `python -m app.create_user`."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app import create_user, doctor
+from app.settings import load_settings
+from app.tokens import AccessTokens
+
+from .conftest import EXAMPLE_ENV
+from .forge import sign, valid_claims
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+FAST_ARGON2_LINES = "ARGON2_TIME_COST=1\nARGON2_MEMORY_KIB=64\nARGON2_PARALLELISM=1\n"
+
+
+def write_env(path: Path, secret: str, database: Path, mode: int = 0o600) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    example = EXAMPLE_ENV.read_text().replace("replace-me-run-make-env", secret)
+    path.write_text(f"{example}\nDATABASE_URL=sqlite:///{database}\n{FAST_ARGON2_LINES}")
+    path.chmod(mode)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project directory with matching backend and frontend `.env` files."""
+    secret = secrets.token_urlsafe(48)
+    write_env(tmp_path / "backend" / ".env", secret, tmp_path / "app.db")
+    write_env(tmp_path / "frontend" / ".env", secret, tmp_path / "app.db")
+    return tmp_path
+
+
+def run_doctor(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = doctor.main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_doctor_is_happy_with_a_healthy_project(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 0
+    assert out.startswith("ok:")
+
+
+def test_doctor_reports_a_missing_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "frontend" / ".env").unlink()
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert "frontend/.env is missing: run 'make env'" in out
+
+
+def test_doctor_reports_mismatch_readable_files_and_short_secrets(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frontend_secret = secrets.token_urlsafe(48)
+    write_env(project / "frontend" / ".env", frontend_secret, project / "app.db", mode=0o644)
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert "BETTER_AUTH_SECRET differs between backend/.env and frontend/.env" in out
+    assert "frontend/.env has mode 0644" in out
+    assert frontend_secret not in out
+    write_env(project / "backend" / ".env", "short", project / "app.db")
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert "BETTER_AUTH_SECRET in backend/.env is 5 bytes; it must be at least 32" in out
+
+
+def test_doctor_without_a_frontend_checks_the_backend_only(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "frontend" / ".env").unlink()
+    (project / "frontend").rmdir()
+    assert run_doctor(capsys, "--project", str(project))[0] == 0
+    (project / "backend" / ".env").unlink()
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert "backend/.env is missing" in out
+
+
+def test_doctor_reports_invalid_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = project / "backend" / ".env"
+    env.write_text(env.read_text() + "CORS_ORIGINS=*\n")
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert "CORS_ORIGINS entry '*'" in out
+
+
+def test_doctor_accepts_a_valid_token(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings(_env_file=project / "backend" / ".env")
+    token = AccessTokens(settings).issue("user-7")
+    code, out = run_doctor(capsys, "--project", str(project), "--token", token)
+    assert code == 0
+    assert "Accepted" in out
+    assert "user-7" in out
+
+
+def test_doctor_explains_rejections_in_plain_words(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings(_env_file=project / "backend" / ".env")
+    secret = settings.better_auth_secret.get_secret_value()
+    now = int(time.time())
+    cases = {
+        "expired 3 min ago": sign(valid_claims(settings, exp=now - 180), secret),
+        f"wrong audience 'x'; this server expects {settings.jwt_audience!r}": sign(
+            valid_claims(settings, aud="x"), secret
+        ),
+        "signed with another secret": sign(valid_claims(settings), secrets.token_urlsafe(48)),
+    }
+    for expected, token in cases.items():
+        code, out = run_doctor(capsys, "--project", str(project), "--token", token)
+        assert code == 1
+        assert out.startswith("Rejected: the token ")
+        assert expected in out
+
+
+def test_doctor_reads_the_token_from_stdin(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("not-a-token\n"))
+    code, out = run_doctor(capsys, "--project", str(project), "--token", "-")
+    assert code == 1
+    assert "not a well-formed JWT" in out
+
+
+def test_doctor_token_check_needs_usable_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BETTER_AUTH_SECRET", raising=False)
+    write_env(tmp_path / "backend" / ".env", "short", tmp_path / "app.db")
+    code, out = run_doctor(capsys, "--project", str(tmp_path), "--token", "x")
+    assert code == 1
+    assert "Cannot check tokens" in out
+
+
+def test_create_user_is_idempotent(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = str(project / "backend" / ".env")
+    monkeypatch.setenv(create_user.PASSWORD_VARIABLE, "demo password 2024!")
+    assert create_user.main(["--email", "Demo@Example.org", "--env-file", env_file]) == 0
+    assert "Created demo@example.org" in capsys.readouterr().out
+    again = ["--email", "demo@example.org", "--password", "other password 99", "--env-file"]
+    assert create_user.main([*again, env_file]) == 0
+    assert "already exists; left unchanged" in capsys.readouterr().out
+
+
+def test_create_user_reads_the_password_from_stdin(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(create_user.PASSWORD_VARIABLE, raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("piped password 2024\n"))
+    env_file = str(project / "backend" / ".env")
+    assert create_user.main(["--email", "pipe@example.org", "--env-file", env_file]) == 0
+    assert "Created" in capsys.readouterr().out
+
+
+def test_create_user_refuses_weak_passwords_and_bad_settings(
+    project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    env_file = str(project / "backend" / ".env")
+    code = create_user.main(
+        ["--email", "a@example.org", "--password", "short", "--env-file", env_file]
+    )
+    assert code == 2
+    assert "at least 12 characters" in capsys.readouterr().err
+    broken = tmp_path / "broken.env"
+    broken.write_text("BETTER_AUTH_SECRET=replace-me-run-make-env\n")
+    code = create_user.main(
+        [
+            "--email",
+            "a@example.org",
+            "--password",
+            "long enough password",
+            "--env-file",
+            str(broken),
+        ]
+    )
+    assert code == 1
+    assert "placeholder" in capsys.readouterr().err
+
+
+def test_commands_run_as_modules(project: Path) -> None:
+    """The exact commands a Makefile calls, as subprocesses from backend/."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("BETTER")}
+    result = subprocess.run(  # noqa: S603 - this interpreter and a temp path
+        [sys.executable, "-m", "app.doctor", "--project", str(project)],
+        cwd=BACKEND_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run(  # noqa: S603 - this interpreter and a temp path
+        [
+            sys.executable,
+            "-m",
+            "app.create_user",
+            "--email",
+            "module@example.org",
+            "--env-file",
+            str(project / "backend" / ".env"),
+        ],
+        cwd=BACKEND_DIR,
+        env={**environment, "CREATE_USER_PASSWORD": "module password 1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Created module@example.org" in result.stdout

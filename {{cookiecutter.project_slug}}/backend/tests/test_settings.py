@@ -1,0 +1,186 @@
+"""Startup refusals: the backend will not run with a missing, short or placeholder secret, loose
+CORS origins, out-of-range lifetimes, or production settings that are not production-grade."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.settings import SettingsError, load_settings
+
+from .conftest import EXAMPLE_ENV, FAST_ARGON2
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def problems(**overrides: Any) -> str:
+    values: dict[str, Any] = {
+        "better_auth_secret": secrets.token_urlsafe(48),
+        "_env_file": EXAMPLE_ENV,
+        **FAST_ARGON2,
+    }
+    values.update(overrides)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**values)
+    return str(caught.value)
+
+
+def test_baked_example_with_a_real_secret_is_valid() -> None:
+    settings = load_settings(_env_file=EXAMPLE_ENV, better_auth_secret=secrets.token_urlsafe(48))
+    assert settings.environment == "development"
+    assert settings.cors_origins
+    assert settings.verification_secrets == (settings.better_auth_secret.get_secret_value(),)
+
+
+def test_example_file_alone_is_refused_as_a_placeholder() -> None:
+    assert "BETTER_AUTH_SECRET is a placeholder from .env.example. Run 'make env'" in problems(
+        better_auth_secret="replace-me-run-make-env"
+    )
+
+
+def test_missing_secret_is_refused() -> None:
+    assert "BETTER_AUTH_SECRET is missing. Run 'make env' to generate one." in problems(
+        better_auth_secret=""
+    )
+
+
+def test_short_secret_is_refused_with_its_size() -> None:
+    message = problems(better_auth_secret="a" * 22)
+    assert message == (
+        "BETTER_AUTH_SECRET is 22 bytes; it must be at least 32. Run 'make env' to generate one."
+    )
+
+
+@pytest.mark.parametrize(
+    "marker", ["replace-me", "CHANGE-ME", "changeme", "placeholder", "example"]
+)
+def test_placeholder_markers_are_refused(marker: str) -> None:
+    assert "placeholder" in problems(better_auth_secret=marker + secrets.token_urlsafe(40))
+
+
+def test_previous_secret_is_checked_like_the_current_one() -> None:
+    assert "BETTER_AUTH_SECRET_PREVIOUS is 5 bytes" in problems(better_auth_secret_previous="short")
+    same = secrets.token_urlsafe(48)
+    assert "equals BETTER_AUTH_SECRET" in problems(
+        better_auth_secret=same, better_auth_secret_previous=same
+    )
+
+
+def test_empty_previous_secret_means_no_rotation() -> None:
+    settings = load_settings(
+        _env_file=EXAMPLE_ENV,
+        better_auth_secret=secrets.token_urlsafe(48),
+        better_auth_secret_previous="",
+    )
+    assert settings.better_auth_secret_previous is None
+
+
+@pytest.mark.parametrize(
+    ("origins", "expected"),
+    [
+        ("*", "'*'"),
+        ("http://localhost:3000/", "trailing slash"),
+        ("http://localhost:3000/app", "path"),
+        ("http://localhost:3000?x=1", "path, query"),
+        ("localhost:3000", "not an origin"),
+        ("ftp://files.example.org", "not an origin"),
+        ("http://localhost:0", "not an origin"),
+        ("http://localhost:99999", "not a URL"),
+        ("http://LOCALHOST:3000", "lower case"),
+        ("http://[::1", "not a URL"),
+        ("http://localhost:3000, *", "'*'"),
+    ],
+)
+def test_loose_cors_origins_are_refused(origins: str, expected: str) -> None:
+    message = problems(cors_origins=origins)
+    assert "CORS_ORIGINS" in message
+    assert expected in message
+
+
+def test_several_origins_are_accepted() -> None:
+    settings = load_settings(
+        _env_file=EXAMPLE_ENV,
+        better_auth_secret=secrets.token_urlsafe(48),
+        cors_origins="http://localhost:3000, https://app.example.org",
+    )
+    assert settings.cors_origins == ("http://localhost:3000", "https://app.example.org")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("access_token_minutes", 0),
+        ("access_token_minutes", 61),
+        ("refresh_token_days", 31),
+        ("jwt_leeway_seconds", 31),
+        ("jwt_issuer", "has space"),
+    ],
+)
+def test_out_of_range_values_name_the_key_and_the_file(field: str, value: Any) -> None:
+    message = problems(**{field: value})
+    assert message.startswith(field.upper())
+    assert "backend/.env" in message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    message = problems(better_auth_secret="short", cors_origins="*", refresh_token_days=99)
+    assert len(message.splitlines()) == 3
+
+
+def test_production_demands_https_origins() -> None:
+    message = problems(environment="production", cors_origins="http://app.example.org")
+    assert "https origins only" in message
+
+
+def test_production_refuses_a_weak_argon2_profile() -> None:
+    message = problems(environment="production", cors_origins="https://app.example.org")
+    assert "OWASP" in message
+
+
+def test_argon2_memory_must_cover_its_lanes() -> None:
+    assert "ARGON2_MEMORY_KIB" in problems(argon2_memory_kib=8, argon2_parallelism=4)
+
+
+def test_production_turns_on_secure_cookies_and_off_docs() -> None:
+    settings = load_settings(
+        _env_file=EXAMPLE_ENV,
+        better_auth_secret=secrets.token_urlsafe(48),
+        environment="production",
+        cors_origins="https://app.example.org",
+    )
+    assert settings.cookie_secure
+    assert not settings.docs_enabled
+
+
+def test_uvicorn_entry_point_refuses_to_start_with_a_clear_message(tmp_path: Path) -> None:
+    """`app.main:app` without a usable secret exits 1 with the fix, and no traceback."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("BETTER_AUTH")
+    }
+    environment["BETTER_AUTH_SECRET"] = "too-short-secret"
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'refused.db'}"
+    result = subprocess.run(
+        [sys.executable, "-c", "import app.main; app.main.app"],
+        cwd=BACKEND_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "BETTER_AUTH_SECRET is 16 bytes; it must be at least 32." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_main_module_has_no_other_lazy_attributes() -> None:
+    import app.main
+
+    with pytest.raises(AttributeError):
+        _ = app.main.something_else
