@@ -4,9 +4,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 CACHE := $(CURDIR)/.cache
-DEMO_DIR := $(CURDIR)/build/demo
+# `make demo DEMO_DIR=... DEMO_BACKEND_PORT=... DEMO_FRONTEND_PORT=... DEMO_VENV=...` moves the
+# demo elsewhere (the template's smoke test of this target does, to stay off :8000 and :3000).
+DEMO_DIR ?= $(CURDIR)/build/demo
 DEMO_PROJECT := $(DEMO_DIR)/secure_stack_app
+DEMO_VENV ?= $(DEMO_PROJECT)/.venv
+DEMO_PORTS := $(if $(DEMO_BACKEND_PORT),BACKEND_PORT=$(DEMO_BACKEND_PORT)) $(if $(DEMO_FRONTEND_PORT),FRONTEND_PORT=$(DEMO_FRONTEND_PORT))
 PYTEST_WORKERS ?= 2
+BENCH_ARGS ?=
 export npm_config_cache := $(CACHE)/npm
 
 .PHONY: help install demo test lint bench clean
@@ -24,10 +29,13 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed ## install the template's test tools into .venv
 
-demo: install ## bake the default project into build/demo and run it (Ctrl-C stops it)
+# A re-bake with -f keeps the secret and the installs (their stamps are keyed by content), so a
+# second run only re-renders the files.
+demo: install ## bake the default project into build/demo, run it with a demo account (Ctrl-C stops)
 	@mkdir -p $(DEMO_DIR)
-	$(VENV)/bin/cookiecutter $(CURDIR) --no-input -f -o $(DEMO_DIR)
-	$(MAKE) -C $(DEMO_PROJECT) demo VENV=$(DEMO_PROJECT)/.venv
+	@$(VENV)/bin/cookiecutter $(CURDIR) --no-input -f -o $(DEMO_DIR) >/dev/null
+	@echo "baked $(DEMO_PROJECT)"
+	@$(MAKE) --no-print-directory -C $(DEMO_PROJECT) demo VENV=$(DEMO_VENV) $(DEMO_PORTS)
 
 lint: install ## ruff over the template's own Python (hooks, tests, bench)
 	$(VENV)/bin/ruff check hooks tests bench
@@ -35,6 +43,12 @@ lint: install ## ruff over the template's own Python (hooks, tests, bench)
 
 test: install lint ## bake the matrix and run every baked project's own tests
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# Not part of `make test`: numbers, not pass/fail. Loads 127.0.0.1 only, a few minutes in all.
+bench: install ## bake a project, benchmark it (issue 7 goals), print a table, update bench/RESULTS.md
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@command -v taskset >/dev/null || echo "taskset (util-linux) is missing: servers will not be pinned" >&2
+	$(VENV)/bin/python -m bench.run_all $(BENCH_ARGS)
 
 clean: ## remove installs, caches and demo bakes
 	rm -rf $(VENV) $(CACHE) build

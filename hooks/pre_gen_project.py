@@ -16,7 +16,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z
 CLAIM = re.compile(r"^[A-Za-z0-9._:/@+-]{1,200}$")
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}$")
 YES_NO = ("yes", "no")
-DATABASES = ("sqlite",)
+DATABASES = ("sqlite", "postgresql")
 # Spelled in halves so that cookiecutter does not read them as markers in this very file.
 TEMPLATE_MARKERS = ("{" + "{", "{" + "%", "{" + "#")
 

@@ -112,7 +112,7 @@ def test_baked_python_passes_ruff(baked: Bake) -> None:
 
 def test_ci_workflow_parses_and_names_its_jobs(baked: Bake) -> None:
     workflow = yaml.safe_load((baked.project / ".github" / "workflows" / "ci.yml").read_text())
-    expected = {"backend", "frontend"} if baked.variant.has_frontend else {"backend"}
+    expected = {"backend", "frontend", "e2e"} if baked.variant.has_frontend else {"backend"}
     assert set(workflow["jobs"]) == expected
     for job in workflow["jobs"].values():
         commands = " ".join(step.get("run", "") for step in job["steps"])

@@ -1,85 +1,274 @@
 """Run the backend and, when baked, the frontend together; Ctrl-C stops both and leaves nothing.
 
-Started by `make dev` (with reload) and `make demo` (without, plus a demo user) through the
-project's virtualenv Python, after `preflight.py` has checked tools, `.env` files and ports.
+Started by `make dev` (with reload) and `make demo` (without reload, with a throwaway demo
+database and account) through the project's virtualenv Python, after the same checks as
+`preflight.py`: tools, `.env` files and ports. It prints the URLs (and the demo credentials)
+once both servers answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
+import envfile
 import preflight
 
 STOP_GRACE_SECONDS = 10
+READY_TIMEOUT_SECONDS = 90
+DEMO_EMAIL = "demo@example.com"
+# The demo gets a database of its own, recreated on every run, so resetting the demo account
+# never touches the data of `make dev` (backend/app.db).
+DEMO_DATABASE = preflight.BACKEND_DIR / "demo.db"
 
 
-def commands(reload: bool) -> list[tuple[str, list[str], str]]:
-    """What to start: a name, its command line, and the URL it serves."""
-    started = []
-    for port, owner, _key in preflight.ports():
-        if owner == "backend":
-            command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-            command += ["--port", str(port)] + (["--reload"] if reload else [])
-        else:
-            command = [shutil.which("npm") or "npm", "run", "dev"]
-        started.append((owner, command, f"http://localhost:{port}"))
-    return started
+@dataclass(frozen=True)
+class Server:
+    """One server to start: its name, command line, directory, extra environment and URLs."""
+
+    name: str
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    url: str
+    probe: str
+
+
+def chosen_ports(backend_port: int | None, frontend_port: int | None) -> dict[str, int]:
+    """Ports per server: from the `.env` files unless given on the command line."""
+    given = {"backend": backend_port, "frontend": frontend_port}
+    for owner, port in given.items():
+        if port is not None and not 1024 <= port <= 65535:
+            raise preflight.PreflightError(f"--{owner}-port {port} is not a port; use 1024-65535")
+    return {owner: given[owner] or port for port, owner, _key in preflight.ports()}
+
+
+def check(ports: dict[str, int], overridden: set[str]) -> None:
+    """preflight.py's checks, on the ports this run will really use."""
+    preflight.require_python()
+    if preflight.has_frontend():
+        preflight.require_node()
+    preflight.require_env_files()
+    keys = {"backend": "BACKEND_PORT", "frontend": "FRONTEND_PORT"}
+    for owner, port in ports.items():
+        fix = (
+            f"choose another {keys[owner]}=... for this run"
+            if owner in overridden
+            else f"change {keys[owner]} in the .env file"
+        )
+        preflight.require_free(port, owner, fix)
+
+
+def servers(
+    ports: dict[str, int], overridden: set[str], reload: bool, extra_env: dict[str, str]
+) -> list[Server]:
+    """What to start. A port given on the command line also moves the URL the other side uses."""
+    backend_url = f"http://localhost:{ports['backend']}"
+    backend_env = {**extra_env, "BACKEND_PORT": str(ports["backend"])}
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    command += ["--port", str(ports["backend"])] + (["--reload"] if reload else [])
+    backend = Server(
+        "backend",
+        command,
+        preflight.BACKEND_DIR,
+        backend_env,
+        backend_url,
+        probe=f"http://127.0.0.1:{ports['backend']}/health",
+    )
+    if "frontend" not in ports:
+        return [backend]
+    frontend_url = f"http://localhost:{ports['frontend']}"
+    frontend_env = {"FRONTEND_PORT": str(ports["frontend"])}
+    if "frontend" in overridden:
+        backend_env["CORS_ORIGINS"] = frontend_url
+    if "backend" in overridden:
+        frontend_env["VITE_API_URL"] = backend_url
+    npm = shutil.which("npm") or "npm"
+    frontend = Server(
+        "frontend",
+        [npm, "run", "dev"],
+        preflight.FRONTEND_DIR,
+        frontend_env,
+        frontend_url,
+        probe=frontend_url,
+    )
+    return [backend, frontend]
+
+
+def reset_demo_account(extra_env: dict[str, str]) -> str:
+    """A fresh demo database holding one account with a new random password; returns it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
+    password = secrets.token_urlsafe(18)
+    # The password travels in the environment, never on a command line others can list.
+    result = subprocess.run(
+        [sys.executable, "-m", "app.create_user", "--email", DEMO_EMAIL],
+        cwd=preflight.BACKEND_DIR,
+        env={**os.environ, **extra_env, "CREATE_USER_PASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip()
+        raise preflight.PreflightError(f"could not create the demo account:\n{detail}")
+    return password
+
+
+def answers(url: str) -> bool:
+    """Whether anything answers HTTP at `url` (any status counts: the server is up)."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 -- our own http://localhost URL
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Stop every process group, politely first, and wait so that no child is left behind."""
+    """Stop every process group, politely first, and wait until each group is empty.
+
+    Waiting for the group, not just its leader, matters: `npm run dev` exits before the Vite
+    process it started, which would otherwise still hold the port when this returns. Only
+    poll() is used: it never blocks, so a second Ctrl-C cannot leave this waiting forever.
+    """
     for process in processes:
-        if process.poll() is None:
+        if group_alive(process.pid):
             os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        # poll() also reaps the leader, which would otherwise stay in its group as a zombie.
+        while (process.poll() is None or group_alive(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            while process.poll() is None:
+                time.sleep(0.05)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """Treat `kill` like Ctrl-C so the same clean-up stops both servers."""
-    raise KeyboardInterrupt
+class StopRequest:
+    """Ctrl-C (SIGINT) and `kill` (SIGTERM) set a flag that the main loop checks.
+
+    No exception is raised at an arbitrary point (the default KeyboardInterrupt can land inside
+    subprocess's own locking and hang the clean-up), and a second Ctrl-C changes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._request)
+
+    def _request(self, signum: int, frame: object) -> None:
+        self.requested = True
 
 
-def run(reload: bool) -> int:
-    """Start the servers, wait until one stops or the user interrupts, then stop them all."""
-    directories = {"backend": preflight.BACKEND_DIR, "frontend": preflight.FRONTEND_DIR}
+def ready_message(started: list[Server], demo_password: str | None) -> str:
+    app = started[-1]
+    lines = ["", "=" * 64, f"Ready: open {app.url}"]
+    if app.name == "frontend":
+        lines.append(f"  API: {started[0].url} (interactive docs at {started[0].url}/docs)")
+    if demo_password is not None:
+        lines += [
+            "  Demo account (a new password on every `make demo`; its database, backend/demo.db,",
+            "  is recreated each time and never touches backend/app.db):",
+            f"    email:    {DEMO_EMAIL}",
+            f"    password: {demo_password}",
+        ]
+    elif app.name == "frontend":
+        lines.append("  No account yet? Register in the app, or: make user EMAIL=you@example.com")
+    lines += ["Ctrl-C stops everything.", "=" * 64, ""]
+    return "\n".join(lines)
+
+
+def run(started: list[Server], demo_password: str | None, stop: StopRequest) -> int:
+    """Start the servers, say when they are ready, wait for Ctrl-C or a crash, stop them all."""
     processes: list[subprocess.Popen[bytes]] = []
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        for name, command, url in commands(reload):
-            print(f"{name}: {url}", flush=True)
+        for server in started:
+            if stop.requested:
+                break
+            print(f"starting {server.name} on {server.url}", flush=True)
             processes.append(
-                subprocess.Popen(command, cwd=directories[name], start_new_session=True)
+                subprocess.Popen(
+                    server.command,
+                    cwd=server.cwd,
+                    env={**os.environ, **server.env},
+                    start_new_session=True,
+                )
             )
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.2)
-        failed = next(p for p in processes if p.returncode is not None)
-        print(f"error: a server stopped (exit code {failed.returncode}); stopping the rest")
-        return failed.returncode or 1
-    except KeyboardInterrupt:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        waiting = list(started)
+        while not stop.requested:
+            failed = next((p for p in processes if p.poll() is not None), None)
+            if failed is not None:
+                print(f"error: a server stopped (exit code {failed.returncode}); stopping the rest")
+                return failed.returncode or 1
+            waiting = [server for server in waiting if not answers(server.probe)]
+            if not waiting and deadline:
+                print(ready_message(started, demo_password), flush=True)
+                deadline = 0.0
+            elif deadline and time.monotonic() > deadline:
+                names = ", ".join(server.name for server in waiting)
+                print(f"error: {names} did not answer within {READY_TIMEOUT_SECONDS} s; stopping")
+                return 1
+            time.sleep(0.2 if deadline else 0.5)
+        print("\nstopping…", flush=True)
         return 0
     finally:
         stop_all(processes)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-reload", action="store_true", help="do not restart on code changes")
-    args = parser.parse_args()
-    if preflight.main([]) != 0:
+    parser.add_argument(
+        "--demo", action="store_true", help="use a fresh demo database and print a demo account"
+    )
+    parser.add_argument("--backend-port", type=int, help="instead of BACKEND_PORT in backend/.env")
+    parser.add_argument(
+        "--frontend-port", type=int, help="instead of FRONTEND_PORT in frontend/.env"
+    )
+    args = parser.parse_args(argv)
+    stop = StopRequest()
+    extra_env = {"DATABASE_URL": f"sqlite:///{DEMO_DATABASE}"} if args.demo else {}
+    overridden = {
+        owner
+        for owner, port in (("backend", args.backend_port), ("frontend", args.frontend_port))
+        if port is not None
+    }
+    try:
+        ports = chosen_ports(args.backend_port, args.frontend_port)
+        check(ports, overridden)
+        password = reset_demo_account(extra_env) if args.demo else None
+    except (preflight.PreflightError, envfile.EnvFileError) as error:
+        if stop.requested:  # Ctrl-C while the demo account was being made: not an error.
+            return 0
+        print(f"error: {error}", file=sys.stderr)
         return 1
-    return run(reload=not args.no_reload)
+    started = servers(ports, overridden, reload=not args.no_reload, extra_env=extra_env)
+    return run(started, password, stop)
 
 
 if __name__ == "__main__":

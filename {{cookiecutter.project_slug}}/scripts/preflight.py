@@ -7,6 +7,7 @@ a sentence, not a traceback from deep inside npm or uvicorn.
 from __future__ import annotations
 
 import argparse
+import errno
 import shutil
 import socket
 import subprocess
@@ -71,19 +72,31 @@ def port_from(env_path: Path, key: str) -> int:
     return int(raw)
 
 
-def require_free(port: int, owner: str, key: str) -> None:
-    """Fail early and clearly when another process already listens on `port`."""
+def port_in_use(port: int) -> bool:
+    """Whether a server listens on `port` (IPv4 or IPv6 loopback).
+
+    SO_REUSEADDR, as the servers themselves use: connections of the previous run still in
+    TIME_WAIT (for a minute after a Ctrl-C) must not count as "in use".
+    """
     for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
         with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError as error:
-                if family == socket.AF_INET6 and error.errno == 99:
+                if family == socket.AF_INET6 and error.errno == errno.EADDRNOTAVAIL:
                     continue
-                raise PreflightError(
-                    f"port {port} ({owner}) is already in use; stop the process that holds it "
-                    f"(e.g. 'lsof -i :{port}'), or change {key} in the .env file"
-                ) from error
+                return True
+    return False
+
+
+def require_free(port: int, owner: str, fix: str) -> None:
+    """Fail early and clearly when another process already listens on `port`."""
+    if port_in_use(port):
+        raise PreflightError(
+            f"port {port} ({owner}) is already in use; stop the process that holds it "
+            f"(e.g. 'lsof -i :{port}'), or {fix}"
+        )
 
 
 def ports() -> list[tuple[int, str, str]]:
@@ -107,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.tools_only:
             require_env_files()
             for port, owner, key in ports():
-                require_free(port, owner, key)
+                require_free(port, owner, f"change {key} in the .env file")
     except (PreflightError, envfile.EnvFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app.accounts import EmailTaken
+from app.db import DatabaseNotReady
 from app.schemas import RegisterIn
 from app.services import build_services
 from app.settings import ENV_FILE, SettingsError, load_settings
@@ -50,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: the settings in {args.env_file} are unusable:\n{error}", file=sys.stderr)
         return 1
-    services = build_services(settings)
+    try:
+        services = build_services(settings)
+    except DatabaseNotReady as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     try:
         user = services.accounts.register(request.email, request.password)
     except EmailTaken:

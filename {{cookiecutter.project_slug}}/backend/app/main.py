@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import audit
+from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
@@ -88,12 +89,13 @@ def __getattr__(name: str) -> FastAPI:
     """Build `app` on first access (PEP 562), so importing this module reads no `.env`.
 
     Tests import `create_app` from here without a `backend/.env`; uvicorn's `app.main:app`
-    still gets the app, or a clean one-line-per-problem exit when the settings are unusable.
+    still gets the app, or a clean one-line-per-problem exit when the settings are unusable or
+    (in production) the database has not been migrated.
     """
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     try:
         return _default_app()
-    except SettingsError as error:
+    except (SettingsError, DatabaseNotReady) as error:
         print(f"The backend cannot start:\n{error}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -6,12 +6,23 @@ PostgreSQL, with no timezone conversion in between.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Constraint names that are the same on every database, so a migration can name what it alters.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 class Base(DeclarativeBase):
-    """The metadata every table registers with; schema creation and migrations start here."""
+    """The metadata every table registers with; the migrations are checked against it."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class User(Base):

@@ -2,7 +2,10 @@
 
 A login starts a family; each refresh replaces its token with the next generation. The family
 row holds the one generation that may still be used, and rotation is a conditional UPDATE on
-it, so of N concurrent refreshes with one token exactly one wins. Presenting any other
+it, so of N concurrent refreshes with one token exactly one wins, whichever instances they reach:
+PostgreSQL re-checks the WHERE clause after the row lock is released, SQLite runs one writer at
+a time. Revocation is the same kind of UPDATE on the same row, so it is seen by every instance
+on the next refresh; nothing about a family is kept in process memory. Presenting any other
 generation (a stolen copy, or the loser of a race) revokes the family: the thief and the victim
 are both signed out, which is the point.
 """
@@ -15,10 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, db
 from app.db import SessionFactory
 from app.models import RefreshFamily, RefreshToken
 
@@ -67,7 +70,7 @@ class RefreshSessions:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._factory.begin() as session:
             # Expired tokens can never be used again; dropping them here keeps the table small.
-            session.execute(delete(RefreshToken).where(RefreshToken.expires_at <= now))
+            db.delete_unlocked(session, RefreshToken.token_hash, RefreshToken.expires_at <= now)
             session.add(RefreshFamily(id=family_id, user_id=user_id, generation=0, created_at=now))
             session.flush()
             session.add(self._token_row(token, family_id, 0, now))

@@ -25,9 +25,17 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
-    """Connect to the database, make sure its schema exists, and wire the services to it."""
-    engine = db.make_engine(settings.database_url)
-    db.create_schema(engine)
+    """Connect to the database, make sure its schema is current, and wire the services to it.
+
+    Raises DatabaseNotReady when the database cannot be reached or, in production, when the
+    migrations were not applied.
+    """
+    engine = db.make_engine(settings)
+    try:
+        db.prepare_schema(engine, settings)
+    except BaseException:
+        engine.dispose()
+        raise
     factory = db.make_session_factory(engine)
     throttle = LoginThrottle(
         factory,

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = BACKEND_DIR / ".env"
@@ -17,6 +19,13 @@ MAKE_ENV_HINT = "Run 'make env' to generate one."
 # OWASP's minimum argon2id profile (19 MiB, 2 passes): production refuses anything weaker.
 PRODUCTION_MIN_ARGON2_MEMORY_KIB = 19456
 PRODUCTION_MIN_ARGON2_TIME_COST = 2
+# The databases the migrations and the atomic statements are written and tested for, each with
+# the one driver the project installs, named in full: SQLAlchemy's default PostgreSQL driver
+# differs between its versions.
+SUPPORTED_DATABASES = {
+    "sqlite": ("sqlite", "sqlite+pysqlite"),
+    "postgresql": ("postgresql+psycopg",),
+}
 
 
 class SettingsError(Exception):
@@ -54,6 +63,21 @@ def origin_problem(origin: str) -> str | None:
     return None
 
 
+def database_url_problem(url: str) -> str | None:
+    """Why `url` is not a usable DATABASE_URL, without repeating it (it may hold a password)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "is not a SQLAlchemy URL like sqlite:///./app.db or postgresql+psycopg://..."
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        return f"names the {backend!r} database; use sqlite:/// or postgresql+psycopg://"
+    schemes = SUPPORTED_DATABASES[backend]
+    if parsed.drivername not in schemes:
+        return f"starts with {parsed.drivername}://; use {schemes[0]}://, the installed driver"
+    return None
+
+
 class Settings(BaseSettings):
     """Every setting the backend reads. Field names are the `.env` keys, case-insensitively."""
 
@@ -67,11 +91,17 @@ class Settings(BaseSettings):
     jwt_issuer: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
     jwt_audience: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
     access_token_minutes: int = Field(default=15, ge=5, le=60)
+    # Tests only (the browser suite watches a token expire): replaces ACCESS_TOKEN_MINUTES with a
+    # few seconds. ENVIRONMENT=production refuses it.
+    access_token_test_seconds: int | None = Field(default=None, ge=1, le=299)
     refresh_token_days: int = Field(default=14, ge=1, le=30)
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=30)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("http://localhost:3000",)
     allow_registration: bool = True
     database_url: str = "sqlite:///./app.db"
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
+    database_pool_timeout_seconds: int = Field(default=30, ge=1, le=600)
     login_max_attempts_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_attempts_per_client: int = Field(default=50, ge=1, le=100000)
     login_window_seconds: int = Field(default=900, ge=1, le=86400)
@@ -95,6 +125,14 @@ class Settings(BaseSettings):
         problem = secret_problem("BETTER_AUTH_SECRET_PREVIOUS", value.get_secret_value())
         if problem:
             raise ValueError(f"{problem} Or leave it empty when no rotation is under way.")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_supported(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(f"DATABASE_URL {problem}")
         return value
 
     @field_validator("cors_origins", mode="before")
@@ -129,6 +167,11 @@ class Settings(BaseSettings):
         return self
 
     def _check_production(self) -> None:
+        if self.access_token_test_seconds is not None:
+            raise ValueError(
+                "ACCESS_TOKEN_TEST_SECONDS is for tests only and ENVIRONMENT=production refuses "
+                "it; remove it and set ACCESS_TOKEN_MINUTES"
+            )
         insecure = [origin for origin in self.cors_origins if not origin.startswith("https://")]
         if insecure:
             raise ValueError(
@@ -161,6 +204,8 @@ class Settings(BaseSettings):
 
     @property
     def access_token_seconds(self) -> int:
+        if self.access_token_test_seconds is not None:
+            return self.access_token_test_seconds
         return self.access_token_minutes * 60
 
     @property

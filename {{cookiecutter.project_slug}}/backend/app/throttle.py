@@ -4,6 +4,11 @@ Each attempt is one atomic upsert that both increments the counter and returns i
 concurrent attempts (in one process or many sharing a database) cannot slip under the limit
 between a read and a write. Attempts are counted before the password is checked: an attacker
 learns nothing from which attempts were throttled.
+
+Every statement runs in a transaction of its own. A transaction that held one counter's row
+lock while waiting for another's could deadlock with a concurrent login on PostgreSQL (and
+answer 500); here a counter's upsert holds no other lock while it waits, and the sweep of expired
+counters skips locked rows instead of waiting, so no cycle can form.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import audit
+from app import audit, db
 from app.db import SessionFactory
 from app.models import LoginAttempt
 
@@ -60,13 +65,13 @@ class LoginThrottle:
         now = self._clock()
         waits = []
         with self._factory.begin() as session:
-            session.execute(
-                delete(LoginAttempt).where(LoginAttempt.window_started <= now - self._window)
-            )
-            for kind, value in (("account", account), ("client", client)):
+            expired = LoginAttempt.window_started <= now - self._window
+            db.delete_unlocked(session, LoginAttempt.key, expired)
+        for kind, value in (("account", account), ("client", client)):
+            with self._factory.begin() as session:
                 attempts, started = self._count(session, f"{kind}:{value}", now)
-                if attempts > self._limits[kind]:
-                    waits.append(started + self._window - now)
+            if attempts > self._limits[kind]:
+                waits.append(started + self._window - now)
         if waits:
             retry_after = max(1, math.ceil(max(waits)))
             audit.event("login_throttled", client=client, retry_after=retry_after)

@@ -1,29 +1,57 @@
-"""Fixtures: settings from the baked `.env.example` with a fresh secret, a temp SQLite database
-and a cheap argon2 profile (real hashing, lower cost), and an app built from them."""
+"""Fixtures: settings from the baked `.env.example` with a fresh secret, a cheap argon2 profile
+(real hashing, lower cost) and an empty database of the kind the project was baked for, and an
+app built from them.
+
+The database is the one `.env.example` names, already migrated: a copy of a migrated SQLite
+file per test, or, for a PostgreSQL bake, one migrated database on a real server started once per
+session (tests/postgres.py), its tables emptied before each test. Without a PostgreSQL
+installation those tests skip, saying why; under CI=true they fail.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dotenv import dotenv_values
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from app import audit
+from app import audit, db
 from app.main import create_app
+from app.models import Base
 from app.settings import Settings
+
+from .postgres import PostgresServer, PostgresUnavailable, find_bindir
 
 EXAMPLE_ENV = Path(__file__).resolve().parent.parent / ".env.example"
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 64, "argon2_parallelism": 1}
+BAKED_DATABASE = make_url(str(dotenv_values(EXAMPLE_ENV)["DATABASE_URL"])).get_backend_name()
+SUITE_DATABASE = "suite"
 
 SettingsFactory = Callable[..., Settings]
 AppFactory = Callable[[Settings], FastAPI]
+
+
+def server_environment(**overrides: Any) -> dict[str, str]:
+    """The environment of a backend process run by a test: this one's, the baked `.env.example`
+    values, then `overrides` (settings field names), which beat anything in `backend/.env`."""
+    example = {key: value for key, value in dotenv_values(EXAMPLE_ENV).items() if value is not None}
+    return {
+        **os.environ,
+        **example,
+        **{key.upper(): str(value) for key, value in overrides.items()},
+    }
 
 
 @dataclass(frozen=True)
@@ -33,8 +61,58 @@ class Account:
     id: str
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """This session's own PostgreSQL on 127.0.0.1; a skip (a failure under CI) when absent."""
+    try:
+        server = PostgresServer(find_bindir())
+        server.start()
+    except PostgresUnavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{error} (CI=true: a missing database server is a failure)")
+        pytest.skip(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def suite_database(postgres: PostgresServer) -> str:
+    """One migrated database shared by the session's in-process tests (emptied before each)."""
+    url = postgres.create_database(SUITE_DATABASE)
+    engine = create_engine(url)
+    db.migrate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: one migration run per session, not per test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = create_engine(f"sqlite:///{path}")
+    db.migrate(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> SettingsFactory:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of the baked kind with no rows, for this test only."""
+    if BAKED_DATABASE == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("suite_database")
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables}"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_settings(database_url: str) -> SettingsFactory:
     """Settings as baked (issuer, audience, lifetimes, origins, registration) plus overrides."""
 
     def build(**overrides: Any) -> Settings:
@@ -42,7 +120,7 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
             "environment": "development",
             "better_auth_secret": secrets.token_urlsafe(48),
             "better_auth_secret_previous": None,
-            "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+            "database_url": database_url,
             **FAST_ARGON2,
         }
         values.update(overrides)

@@ -143,6 +143,36 @@ def test_production_refuses_a_weak_argon2_profile() -> None:
     assert "OWASP" in message
 
 
+def test_test_lifetime_in_seconds_replaces_the_minutes_outside_production() -> None:
+    settings = load_settings(
+        _env_file=EXAMPLE_ENV, better_auth_secret=secrets.token_urlsafe(48), **FAST_ARGON2
+    )
+    assert settings.access_token_seconds == settings.access_token_minutes * 60
+    short = load_settings(
+        _env_file=EXAMPLE_ENV,
+        better_auth_secret=secrets.token_urlsafe(48),
+        access_token_test_seconds=4,
+        **FAST_ARGON2,
+    )
+    assert short.access_token_seconds == 4
+
+
+@pytest.mark.parametrize("seconds", [0, 300])
+def test_test_lifetime_out_of_range_is_refused(seconds: int) -> None:
+    assert "ACCESS_TOKEN_TEST_SECONDS" in problems(access_token_test_seconds=seconds)
+
+
+def test_production_refuses_a_test_lifetime() -> None:
+    message = problems(
+        environment="production",
+        cors_origins="https://app.example.org",
+        access_token_test_seconds=4,
+        argon2_time_cost=3,
+        argon2_memory_kib=65536,
+    )
+    assert "ACCESS_TOKEN_TEST_SECONDS is for tests only" in message
+
+
 def test_argon2_memory_must_cover_its_lanes() -> None:
     assert "ARGON2_MEMORY_KIB" in problems(argon2_memory_kib=8, argon2_parallelism=4)
 

@@ -1,0 +1,268 @@
+"""The newcomer path: the root `make demo` reaches a page a headless Chromium can sign in to.
+
+It runs the real target, as a person would, on free ports and in a temporary directory, then
+presses Ctrl-C (SIGINT to the whole foreground process group) and checks nothing is left
+running. A second run must reuse the bake, its installs and its secret.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Bake
+from tests.support import (
+    BACKEND_VENV,
+    CACHE,
+    NPM_CACHE,
+    REPO,
+    Variant,
+    env_secret,
+    require_tool,
+    write_cookiecutter_config,
+)
+
+READY_TIMEOUT_SECONDS = 300
+STOP_TIMEOUT_SECONDS = 30
+BROWSER_TIMEOUT_SECONDS = 90
+CHROMIUM = "/usr/bin/chromium"
+
+# Signs in with the printed credentials, through the baked project's own playwright-core.
+LOGIN_SCRIPT = """
+const [module, chromiumPath, url, email, password] = process.argv.slice(1);
+const { chromium } = await import(module);
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  timeout: 30000,
+});
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(20000);
+  await page.goto(url);
+  const form = page.getByTestId('login-form');
+  await form.getByTestId('email').fill(email);
+  await form.getByTestId('password').fill(password);
+  await form.getByTestId('submit').click();
+  const shown = page.getByTestId('me-email');
+  await shown.filter({ hasText: email }).waitFor();
+  console.log(`signed in as ${await shown.textContent()} at ${new URL(page.url()).pathname}`);
+} finally {
+  await browser.close();
+}
+"""
+
+
+@dataclass
+class DemoRun:
+    """A running root `make demo`, with what it printed."""
+
+    process: subprocess.Popen[str]
+    lines: list[str]
+    ready: threading.Event
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def printed(self, label: str) -> str:
+        match = re.search(rf"^\s*{label}:\s*(\S+)\s*$", self.output(), re.MULTILINE)
+        assert match, f"`make demo` printed no {label}:\n{self.output()[-4000:]}"
+        return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> DemoRun:
+    command = [
+        require_tool("make"),
+        "-C",
+        str(REPO),
+        "demo",
+        f"DEMO_DIR={demo_dir}",
+        f"DEMO_BACKEND_PORT={ports[0]}",
+        f"DEMO_FRONTEND_PORT={ports[1]}",
+        f"DEMO_VENV={BACKEND_VENV}",
+    ]
+    # A session of its own: SIGINT to its group is what a terminal's Ctrl-C sends.
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    run = DemoRun(process, [], threading.Event())
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            run.lines.append(line)
+            if line.startswith("Ctrl-C stops"):
+                run.ready.set()
+        run.ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return run
+
+
+def processes_under(directory: Path) -> list[str]:
+    """Processes whose working directory or command line lies inside `directory`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(str(directory)) or str(directory) in cmdline:
+            found.append(f"{entry.name}: {cmdline.strip()} (in {cwd})")
+    return found
+
+
+def nothing_listens_on(port: int) -> bool:
+    """No server accepts on `port`, over IPv4 or IPv6 loopback (TIME_WAIT sockets do not count)."""
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        with socket.socket(family) as probe:
+            probe.settimeout(1)
+            try:
+                if probe.connect_ex((host, port)) == 0:
+                    return False
+            except OSError:
+                continue
+    return True
+
+
+def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, int]) -> None:
+    os.killpg(run.process.pid, signal.SIGINT)
+    try:
+        run.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.process.pid, signal.SIGKILL)
+        pytest.fail(f"`make demo` ignored Ctrl-C for {STOP_TIMEOUT_SECONDS} s")
+    deadline = time.monotonic() + 5
+    while processes_under(demo_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_under(demo_dir) == [], "left behind after Ctrl-C"
+    assert all(nothing_listens_on(port) for port in ports), "a server still listens"
+
+
+def sign_in_with_chromium(project: Path, url: str, email: str, password: str) -> str:
+    module = project / "frontend" / "node_modules" / "playwright-core" / "index.mjs"
+    run = subprocess.run(
+        [
+            require_tool("node"),
+            "--input-type=module",
+            "-e",
+            LOGIN_SCRIPT,
+            "--",
+            module.as_uri(),
+            CHROMIUM,
+            url,
+            email,
+            password,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+@pytest.fixture
+def chromium_available() -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI=true: a missing browser is a failure")
+        pytest.skip(message)
+
+
+@pytest.mark.usefixtures("chromium_available")
+def test_make_demo_signs_in_in_chromium_and_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
+    require_tool("npm")
+    demo_dir = tmp_path / "demo"
+    project = demo_dir / "secure_stack_app"
+    env = {
+        **os.environ,
+        "npm_config_cache": str(NPM_CACHE),
+        "COOKIECUTTER_CONFIG": str(write_cookiecutter_config(tmp_path / "cookiecutter")),
+        "NO_COLOR": "1",
+    }
+    CACHE.mkdir(parents=True, exist_ok=True)
+    passwords = []
+    # The demo installs into the matrix's shared virtualenv: hold its lock, as the matrix does.
+    with (CACHE / "backend-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for attempt in ("cold", "warm"):
+            ports = (free_port(), free_port())
+            run = start_demo(demo_dir, ports, env)
+            try:
+                assert run.ready.wait(READY_TIMEOUT_SECONDS), f"{attempt}: not ready in time"
+                output = run.output()
+                assert "Ready: open" in output, f"{attempt}:\n{output[-4000:]}"
+                url = re.search(r"Ready: open (\S+)", output)
+                assert url
+                assert url.group(1) == f"http://localhost:{ports[1]}"
+                passwords.append(run.printed("password"))
+                if attempt == "cold":
+                    secret = env_secret(project / "backend" / ".env")
+                    signed_in = sign_in_with_chromium(
+                        project, url.group(1), run.printed("email"), passwords[-1]
+                    )
+                    assert signed_in.strip() == f"signed in as {run.printed('email')} at /"
+                else:
+                    # Reused: no reinstall, same secret, yet a fresh demo password.
+                    assert "npm ci" not in output, output
+                    assert "pip install" not in output, output
+                    assert env_secret(project / "backend" / ".env") == secret
+                    assert passwords[1] != passwords[0]
+            finally:
+                if run.process.poll() is None:
+                    interrupt_and_check_clean(run, demo_dir, ports)
+    assert "Traceback" not in run.output()
+
+
+@pytest.mark.xdist_group("defaults")
+def test_demo_on_a_taken_port_says_so_in_one_line(bake: Callable[[Variant], Bake]) -> None:
+    project = bake(Variant("defaults")).project
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "scripts/dev.py", "--demo", "--backend-port", str(port)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        f"error: port {port} (backend) is already in use; stop the process that holds it "
+        f"(e.g. 'lsof -i :{port}'), or choose another BACKEND_PORT=... for this run"
+    )
+    assert not (project / "backend" / "demo.db").exists(), "checks come before any change"

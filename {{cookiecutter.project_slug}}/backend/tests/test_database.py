@@ -1,0 +1,190 @@
+"""The database layer: DATABASE_URL checks, migrations that match the models and can run
+concurrently, and a production start that refuses an unmigrated or unreachable database."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, inspect, select, text
+
+from app import db
+from app.main import create_app
+from app.models import Base, LoginAttempt
+from app.settings import BACKEND_DIR, SettingsError, load_settings
+
+from .conftest import (
+    BAKED_DATABASE,
+    EXAMPLE_ENV,
+    AppFactory,
+    SettingsFactory,
+    server_environment,
+)
+
+PRODUCTION = {
+    "environment": "production",
+    "cors_origins": "https://app.example.org",
+    "argon2_time_cost": 2,
+    "argon2_memory_kib": 19456,
+}
+
+
+@pytest.fixture
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no tables at all, of the baked kind."""
+    if BAKED_DATABASE == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    server = request.getfixturevalue("postgres")
+    url: str = server.create_database(f"empty_{secrets.token_hex(4)}")
+    return url
+
+
+@pytest.fixture
+def engine(empty_database: str, make_settings: SettingsFactory) -> Engine:
+    return db.make_engine(make_settings(database_url=empty_database))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://user:pw@host/db", "names the 'mysql' database"),
+        ("postgresql://user:pw@host/db", "starts with postgresql://; use postgresql+psycopg://"),
+        ("postgresql+asyncpg://user:pw@host/db", "starts with postgresql+asyncpg://"),
+        ("not a url", "is not a SQLAlchemy URL"),
+    ],
+)
+def test_unusable_database_urls_are_refused_without_echoing_them(url: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=EXAMPLE_ENV, better_auth_secret="x" * 48, database_url=url)
+    assert f"DATABASE_URL {expected}" in str(refused.value)
+    assert "pw@" not in str(refused.value)
+
+
+def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
+    db.migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    assert db.schema_revisions(engine) == db.expected_revisions()
+    engine.dispose()
+
+
+def test_migrations_downgrade_to_nothing_and_upgrade_again(engine: Engine) -> None:
+    db.migrate(engine)
+    config = db.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    db.migrate(engine)
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_two_migrators_at_once_take_turns(empty_database: str, engine: Engine) -> None:
+    """Two `make migrate` (or two development instances) on one empty database: one migrates,
+    the other waits for its lock and then finds nothing to do."""
+    environment = server_environment(
+        better_auth_secret=secrets.token_urlsafe(48), database_url=empty_database
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=BACKEND_DIR,
+            env=environment,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sum("Running upgrade  -> 0001" in output for output in outputs) == 1
+    assert db.schema_revisions(engine) == db.expected_revisions()
+    engine.dispose()
+
+
+def test_production_refuses_an_unmigrated_database_and_creates_nothing(
+    empty_database: str, make_settings: SettingsFactory, make_app: AppFactory
+) -> None:
+    settings = make_settings(database_url=empty_database, **PRODUCTION)
+    with pytest.raises(db.DatabaseNotReady, match="Run 'make migrate'"):
+        create_app(settings)
+    engine = create_engine(empty_database)
+    assert inspect(engine).get_table_names() == []
+    db.migrate(engine)
+    engine.dispose()
+    assert make_app(settings).state.services.settings.is_production
+
+
+def test_unreachable_database_is_one_clear_sentence(
+    tmp_path: Path, make_settings: SettingsFactory
+) -> None:
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'missing-dir' / 'app.db'}")
+    with pytest.raises(db.DatabaseNotReady, match=r"cannot use sqlite:///.*: unable to open"):
+        create_app(settings)
+
+
+def test_uvicorn_entry_point_in_production_refuses_an_unmigrated_database(
+    empty_database: str,
+) -> None:
+    environment = server_environment(
+        better_auth_secret=secrets.token_urlsafe(48), database_url=empty_database, **PRODUCTION
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import app.main; app.main.app"],
+        cwd=BACKEND_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "The backend cannot start:" in result.stderr
+    assert "Run 'make migrate'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def add_counters(factory: db.SessionFactory, **window_started: float) -> None:
+    with factory.begin() as session:
+        for key, started in window_started.items():
+            session.add(LoginAttempt(key=key, window_started=started, attempts=1))
+
+
+def remaining_counters(factory: db.SessionFactory) -> set[str]:
+    with factory.begin() as session:
+        return set(session.scalars(select(LoginAttempt.key)))
+
+
+def test_sweep_deletes_expired_rows_only(app: FastAPI) -> None:
+    factory = db.make_session_factory(app.state.services.engine)
+    add_counters(factory, old=1.0, older=0.0, current=time.time())
+    with factory.begin() as session:
+        db.delete_unlocked(session, LoginAttempt.key, LoginAttempt.window_started < 100)
+    assert remaining_counters(factory) == {"current"}
+
+
+@pytest.mark.skipif(BAKED_DATABASE != "postgresql", reason="SQLite has no row locks to skip")
+def test_sweep_skips_rows_another_transaction_holds_instead_of_waiting(app: FastAPI) -> None:
+    engine = app.state.services.engine
+    factory = db.make_session_factory(engine)
+    add_counters(factory, held=0.0, free=0.0)
+    with engine.connect() as holder:
+        holder.execute(text("SELECT 1 FROM login_attempts WHERE key = 'held' FOR UPDATE"))
+        started = time.monotonic()
+        with factory.begin() as session:
+            # A sweep that waited for the lock would fail here instead of finishing at once.
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            db.delete_unlocked(session, LoginAttempt.key, LoginAttempt.window_started < 100)
+        assert time.monotonic() - started < 2
+        holder.rollback()
+    assert remaining_counters(factory) == {"held"}
