@@ -1,0 +1,95 @@
+"""What the benchmarks need from a baked backend: its app spec, a token, and bench accounts.
+
+Helpers that import the baked `app` package put its `backend/` directory first on sys.path; they
+run in the venv the baked backend is installed in. Passwords and tokens are made at run time and
+kept in memory: nothing here prints or writes one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.client import Client
+from bench.serve import SERVER_CPU, AppSpec
+
+# Logins in the benchmarks are the load itself; the throttle would turn them into 429s.
+UNTHROTTLED = {
+    "LOGIN_MAX_ATTEMPTS_PER_ACCOUNT": "1000",
+    "LOGIN_MAX_ATTEMPTS_PER_CLIENT": "100000",
+}
+
+
+def import_backend(backend: Path) -> None:
+    """Make the baked `app` package importable in this process."""
+    path = str(backend.resolve())
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def app_spec(
+    name: str,
+    backend: Path,
+    database: Path,
+    *,
+    target: str = "bench.baked_app:app",
+    env: Mapping[str, str] | None = None,
+    cpu: int | None = SERVER_CPU,
+) -> AppSpec:
+    """The baked app served from its `backend/` directory, on its own SQLite file."""
+    return AppSpec(
+        name=name,
+        target=target,
+        cwd=backend,
+        python_path=(backend,),
+        env={"DATABASE_URL": f"sqlite:///{database}", **UNTHROTTLED, **(env or {})},
+        cpu=cpu,
+    )
+
+
+def mint_access_token(backend: Path) -> str:
+    """A valid access token for a random subject, signed by the baked app's own token module."""
+    import_backend(backend)
+    from app.settings import load_settings
+    from app.tokens import AccessTokens
+
+    return AccessTokens(load_settings()).issue(str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+
+
+def register_accounts(base_url: str, count: int) -> list[Account]:
+    """`count` fresh accounts made through POST /auth/register (each costs one argon2 hash)."""
+    accounts = [
+        Account(f"bench-{uuid.uuid4().hex[:12]}@example.org", secrets.token_urlsafe(18))
+        for _ in range(count)
+    ]
+
+    def register(account: Account) -> None:
+        client = Client(base_url)
+        try:
+            reply = client.request(
+                "POST",
+                "/auth/register",
+                json_body={"email": account.email, "password": account.password},
+            )
+        finally:
+            client.close()
+        if reply.status != 201:
+            raise RuntimeError(
+                f"POST /auth/register answered {reply.status}; the benchmarks need the default "
+                "bake (registration open)"
+            )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(register, accounts))
+    return accounts

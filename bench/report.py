@@ -1,0 +1,242 @@
+"""The Markdown tables `make bench` prints and keeps in bench/RESULTS.md: figures beside goals.
+
+Pure formatting of the JSON the benchmarks write, so the numbers and their presentation can
+change apart. Verdicts are computed here, from the goals of issue 7, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.goals import (
+    GOAL_BAKE_S,
+    GOAL_MAKE_TEST_S,
+    GOAL_P90_MS,
+    GOAL_SUITE_S,
+    GOAL_VS_BARE,
+    GOAL_VS_TWIN,
+)
+from bench.quiet import FOREIGN_LIMIT_CPUS
+from bench.quiet import PATIENCE_SECONDS as PATIENCE_S
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+NOTES_MARKER = "<!-- notes below this line are kept when make bench rewrites this file -->"
+PEER_SHARES = {
+    "pure ASGI, no verify": "~0.82",
+    "pure ASGI + jose": "~0.58-0.71",
+    "Depends(HTTPBearer) + jose": "~0.50-0.62",
+    "BaseHTTPMiddleware + jose": "~0.33-0.44",
+}
+# The 2 GiB profile takes seconds a hash; three are enough for a median.
+ARGON2_RUNS = 3
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def section(title: str, rows: Callable[..., list[str]], *results: Any) -> list[str]:
+    """The rows of a section, or one line saying its benchmark failed."""
+    if any(result is None for result in results):
+        return [f"### {title}", "", "FAILED: see the benchmark's output above."]
+    return rows(*results)
+
+
+def pytest_seconds(output: str) -> str:
+    """Pytest's own summary ("123 passed in 9.87s"), for the suite-time row."""
+    found = re.findall(r"=+ (.*? in [\d.]+s.*?) =+", output)
+    return found[-1] if found else "no pytest summary"
+
+
+def noise_line(noisy: int, total: int) -> str:
+    """Whether other work on the machine overlapped the runs of a section."""
+    if noisy == 0:
+        return f"None of the {total} runs overlapped other work on the machine."
+    return (
+        f"{noisy} of {total} runs overlapped other work on the machine (more than "
+        f"{FOREIGN_LIMIT_CPUS} of a core not ours, even after waiting up to {PATIENCE_S:.0f} s "
+        "for quiet): read this section with care."
+    )
+
+
+def goal1_rows(summary: dict[str, dict[str, float]], runs: int, seconds: float) -> list[str]:
+    lines = [
+        f"### Goal 1: security stack overhead (wrk, 32 connections, median of {runs} x "
+        f"{seconds:.0f} s; server on core 0, wrk on core 1)",
+        "",
+        "| way of serving the trivial route | req/s | p99 ms | x bare | goal / issue's share "
+        "| verdict |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for name, row in summary.items():
+        goal, mark = PEER_SHARES.get(name, ""), ""
+        if name == "baked, protected":
+            goal = f">= {GOAL_VS_BARE} x bare"
+            mark = verdict(row["vs_bare"] >= GOAL_VS_BARE)
+        elif name == "baked, protected, route first":
+            goal = "(not a goal: routing position left out)"
+        if row["failed"]:
+            mark = f"{mark} ({row['failed']:.0f} failed requests)".strip()
+        lines.append(
+            f"| {name} | {row['rps']:.0f} | {row['p99_ms']:.2f} | {row['vs_bare']:.2f} "
+            f"| {goal} | {mark} |"
+        )
+    protected = summary["baked, protected"]
+    lines.append(
+        f"| baked, protected / its public twin | | | {protected['vs_twin']:.2f} "
+        f"| >= {GOAL_VS_TWIN} x twin | {verdict(protected['vs_twin'] >= GOAL_VS_TWIN)} |"
+    )
+    noisy = sum(int(row["noisy_runs"]) for row in summary.values())
+    total = sum(int(row["runs"]) for row in summary.values())
+    return [*lines, "", noise_line(noisy, total)]
+
+
+def layer_rows(costs: dict[str, float]) -> list[str]:
+    full = costs["baked, protected (full stack)"]
+    lines = [
+        "Where the time goes, in-process (ASGI calls without server or network, core 0, "
+        "fastest of 5 interleaved batches of 3000 requests):",
+        "",
+        "| app | us per request | the part left out costs |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, value in costs.items():
+        share = f"{full - value:.1f} us" if "without" in name else ""
+        lines.append(f"| {name} | {value:.1f} | {share} |")
+    return lines
+
+
+def verify_rows(costs: dict[str, float]) -> list[str]:
+    lines = [
+        "Cost of one token check in-process (core 0, fastest of 5 batches of 2000 tokens):",
+        "",
+        "| check | us per token |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {name} | {value:.1f} |" for name, value in costs.items()]
+    return lines
+
+
+def goal2_rows(summary: dict[str, dict[str, Any]], argon: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "### Goal 2: /health probe p90 while 5 logins/s run (server pinned to core 0)",
+        "",
+        "| variant | p90 ms | p99 ms | idle p90 ms | login p50 ms | failed logins | goal "
+        "| verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for name, row in summary.items():
+        mark = verdict(row["p90_ms"] <= GOAL_P90_MS)
+        if name.startswith("peer"):
+            mark = f"(peer: {mark.lower()})"
+        lines.append(
+            f"| {name} | {row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['idle_p90_ms']:.1f} "
+            f"| {row['login_p50_ms']:.0f} | {row['logins_failed']:.0f} "
+            f"| <= {GOAL_P90_MS:.0f} ms | {mark} |"
+        )
+    noisy = sum(int(row["noisy_runs"]) for row in summary.values())
+    total = sum(len(row["runs"]) for row in summary.values())
+    lines += [
+        "",
+        noise_line(noisy, total),
+        "",
+        f"argon2id cost per hash (median of {ARGON2_RUNS}):",
+        "",
+        "| profile | passes | memory MiB | lanes | ms, 1 core | ms, all cores |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in argon:
+        lines.append(
+            f"| {row['name']} | {row['time_cost']} | {row['memory_kib'] // 1024} "
+            f"| {row['parallelism']} | {row['one_core_ms']:.0f} | {row['all_cores_ms']:.0f} |"
+        )
+    return lines
+
+
+def goal3_rows(summary: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### Goal 3: {summary['clients']} clients each rotating their own refresh family, "
+        f"{summary['seconds']:.0f} s on SQLite (median of {summary['runs']} runs)",
+        "",
+        "| variant | refreshes/s | p50 ms | p99 ms | refreshes by the slowest / fastest client "
+        "| errors | lost / doubled / wrong head | replay refused |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, row in summary["variants"].items():
+        if "failed" in row:
+            lines.append(f"| {name} | FAILED: {row['failed']} | | | | | | |")
+            continue
+        lines.append(
+            f"| {name} | {row['refreshes_per_second']:.0f} | {row['p50_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['slowest_client']} / {row['fastest_client']} "
+            f"| {row['errors']} | {row['lost']} / {row['doubled']} / {row['wrong_head']} "
+            f"| {row['replay_refused']} |"
+        )
+    baked = summary["variants"]["baked"]
+    clean = not (baked["lost"] or baked["doubled"] or baked["wrong_head"])
+    measured = [row for row in summary["variants"].values() if "failed" not in row]
+    noisy = sum(int(row["noisy_runs"]) for row in measured)
+    return [
+        *lines,
+        "",
+        noise_line(noisy, len(measured) * int(summary["runs"])),
+        "",
+        "| goal (baked) | measured | verdict |",
+        "| --- | --- | --- |",
+        f"| zero errors | {baked['errors']} | {verdict(baked['errors'] == 0)} |",
+        f"| zero lost or doubled rotations (DB chains = client counts, one live head) "
+        f"| {baked['lost']} / {baked['doubled']} / {baked['wrong_head']} | {verdict(clean)} |",
+        f"| reuse detection still works afterwards | {baked['replay_refused']} "
+        f"| {verdict(bool(baked['replay_refused']))} |",
+    ]
+
+
+def goal4_rows(
+    bakes: dict[str, list[float]],
+    suite: tuple[float, str, int],
+    make_test: tuple[float, int] | None,
+) -> list[str]:
+    lines = [
+        "### Goal 4: template",
+        "",
+        "| figure | measured | goal | verdict |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for label, timings in bakes.items():
+        median = statistics.median(timings)
+        lines.append(
+            f"| bake from a {label}, median of {len(timings)} (min-max "
+            f"{min(timings):.2f}-{max(timings):.2f}) | {median:.2f} s | < 1 s "
+            f"| {verdict(median < GOAL_BAKE_S)} |"
+        )
+    seconds, output, code = suite
+    status = "" if code == 0 else f" (exit {code})"
+    lines.append(
+        f"| baked backend suite, `make test-backend` (ruff + pytest: {pytest_seconds(output)}) "
+        f"| {seconds:.1f} s{status} | < 30 s | {verdict(seconds < GOAL_SUITE_S and code == 0)} |"
+    )
+    if make_test is None:
+        lines.append(
+            "| whole `make test` | not run (`make bench BENCH_ARGS=--make-test`) | < 15 min | |"
+        )
+    else:
+        seconds, code = make_test
+        status = "" if code == 0 else f" (exit {code})"
+        lines.append(
+            f"| whole `make test` | {seconds / 60:.1f} min{status} | < 15 min "
+            f"| {verdict(seconds < GOAL_MAKE_TEST_S and code == 0)} |"
+        )
+    return lines
+
+
+def write_results(text: str) -> None:
+    notes = f"{NOTES_MARKER}\n\n## Notes\n\n(none yet)\n"
+    if RESULTS.exists():
+        old = RESULTS.read_text(encoding="utf-8")
+        if NOTES_MARKER in old:
+            notes = NOTES_MARKER + old.split(NOTES_MARKER, 1)[1]
+    RESULTS.write_text(f"{text}\n{notes}", encoding="utf-8")
