@@ -130,3 +130,13 @@ def write_cookiecutter_config(home: Path) -> Path:
     config = home / "config.yaml"
     config.write_text(f"cookiecutters_dir: {home / 'clones'}\nreplay_dir: {home / 'replay'}\n")
     return config
+
+
+def bake_with_cli(tmp_path: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    """`cookiecutter <this template> --no-input -o tmp_path/out ANSWERS...`, kept out of ~."""
+    config = write_cookiecutter_config(tmp_path / "home")
+    output = tmp_path / "out"
+    output.mkdir(exist_ok=True)
+    return cookiecutter_cli(
+        str(REPO), "--no-input", "--config-file", str(config), "-o", str(output), *answers
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hooks.pre_gen_project import problems
-from tests.support import REPO, cookiecutter_cli, write_cookiecutter_config
+from tests.support import bake_with_cli
 
 VALID = {
     "project_name": "Acme Portal",
@@ -93,34 +93,18 @@ CLI_CASES = [
 
 @pytest.mark.parametrize(("field", "value"), CLI_CASES, ids=[f for f, _ in CLI_CASES])
 def test_cli_bake_fails_cleanly(field: str, value: str, tmp_path: Path) -> None:
-    output = tmp_path / "out"
-    output.mkdir()
-    config = write_cookiecutter_config(tmp_path / "home")
-    run = cookiecutter_cli(
-        str(REPO),
-        "--no-input",
-        "--config-file",
-        str(config),
-        "-o",
-        str(output),
-        f"{field}={value}",
-    )
+    run = bake_with_cli(tmp_path, f"{field}={value}")
     assert run.returncode != 0
     error_lines = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
     assert len(error_lines) == 1, run.stderr
     assert error_lines[0].startswith(f"error: {field}: ")
     # cookiecutter 2.7.1 logs its own traceback after a failed hook; ours must come first.
     assert run.stderr.splitlines()[0] == error_lines[0]
-    assert list(output.iterdir()) == []
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_cli_choice_outside_the_list_fails_before_any_file(tmp_path: Path) -> None:
-    output = tmp_path / "out"
-    output.mkdir()
-    config = write_cookiecutter_config(tmp_path / "home")
-    run = cookiecutter_cli(
-        str(REPO), "--no-input", "--config-file", str(config), "-o", str(output), "database=mysql"
-    )
+    run = bake_with_cli(tmp_path, "database=mysql")
     assert run.returncode != 0
     assert "database" in run.stdout + run.stderr
-    assert list(output.iterdir()) == []
+    assert list((tmp_path / "out").iterdir()) == []

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support import (
     REPO,
+    bake_with_cli,
     cookiecutter_cli,
     env_previous,
     env_secret,
@@ -23,19 +24,7 @@ SLUG = "lifecycle_app"
 
 
 def bake_cli(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    config = write_cookiecutter_config(tmp_path / "home")
-    output = tmp_path / "out"
-    output.mkdir(exist_ok=True)
-    return cookiecutter_cli(
-        str(REPO),
-        "--no-input",
-        "--config-file",
-        str(config),
-        "-o",
-        str(output),
-        f"project_slug={SLUG}",
-        *extra,
-    )
+    return bake_with_cli(tmp_path, f"project_slug={SLUG}", *extra)
 
 
 @pytest.fixture

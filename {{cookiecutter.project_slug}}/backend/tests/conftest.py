@@ -15,6 +15,8 @@ import logging
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,7 @@ from sqlalchemy.engine import make_url
 from app import audit, db
 from app.main import create_app
 from app.models import Base
-from app.settings import Settings
+from app.settings import BACKEND_DIR, Settings
 
 from .postgres import PostgresServer, PostgresUnavailable, find_bindir
 
@@ -52,6 +54,21 @@ def server_environment(**overrides: Any) -> dict[str, str]:
         **example,
         **{key.upper(): str(value) for key, value in overrides.items()},
     }
+
+
+def run_backend(
+    arguments: list[str], environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter run from backend/ as an operator runs `python -m ...`; output captured."""
+    return subprocess.run(  # noqa: S603 - this interpreter with the test's own arguments
+        [sys.executable, *arguments],
+        cwd=BACKEND_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @dataclass(frozen=True)

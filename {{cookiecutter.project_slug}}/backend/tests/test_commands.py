@@ -16,7 +16,7 @@ from app import create_user, doctor
 from app.settings import load_settings
 from app.tokens import AccessTokens
 
-from .conftest import EXAMPLE_ENV
+from .conftest import EXAMPLE_ENV, run_backend
 from .forge import sign, valid_claims
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -192,15 +192,7 @@ def test_create_user_refuses_weak_passwords_and_bad_settings(
 def test_commands_run_as_modules(project: Path) -> None:
     """The exact commands a Makefile calls, as subprocesses from backend/."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("BETTER")}
-    result = subprocess.run(  # noqa: S603 - this interpreter and a temp path
-        [sys.executable, "-m", "app.doctor", "--project", str(project)],
-        cwd=BACKEND_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_backend(["-m", "app.doctor", "--project", str(project)], environment)
     assert result.returncode == 0, result.stdout + result.stderr
     result = subprocess.run(  # noqa: S603 - this interpreter and a temp path
         [

@@ -26,6 +26,7 @@ from .conftest import (
     EXAMPLE_ENV,
     AppFactory,
     SettingsFactory,
+    run_backend,
     server_environment,
 )
 
@@ -139,15 +140,7 @@ def test_uvicorn_entry_point_in_production_refuses_an_unmigrated_database(
     environment = server_environment(
         better_auth_secret=secrets.token_urlsafe(48), database_url=empty_database, **PRODUCTION
     )
-    result = subprocess.run(
-        [sys.executable, "-c", "import app.main; app.main.app"],
-        cwd=BACKEND_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_backend(["-c", "import app.main; app.main.app"], environment)
     assert result.returncode == 1
     assert "The backend cannot start:" in result.stderr
     assert "Run 'make migrate'" in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,7 @@ import pytest
 
 from app.settings import SettingsError, load_settings
 
-from .conftest import EXAMPLE_ENV, FAST_ARGON2
+from .conftest import EXAMPLE_ENV, FAST_ARGON2, run_backend
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -195,15 +193,7 @@ def test_uvicorn_entry_point_refuses_to_start_with_a_clear_message(tmp_path: Pat
     }
     environment["BETTER_AUTH_SECRET"] = "too-short-secret"
     environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'refused.db'}"
-    result = subprocess.run(
-        [sys.executable, "-c", "import app.main; app.main.app"],
-        cwd=BACKEND_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_backend(["-c", "import app.main; app.main.app"], environment)
     assert result.returncode == 1
     assert "BETTER_AUTH_SECRET is 16 bytes; it must be at least 32." in result.stderr
     assert "Traceback" not in result.stderr

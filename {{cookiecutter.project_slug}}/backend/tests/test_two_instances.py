@@ -26,7 +26,14 @@ import pytest
 from app.services import Services, build_services
 from app.settings import BACKEND_DIR, Settings
 
-from .conftest import BAKED_DATABASE, EXAMPLE_ENV, FAST_ARGON2, Account, server_environment
+from .conftest import (
+    BAKED_DATABASE,
+    EXAMPLE_ENV,
+    FAST_ARGON2,
+    Account,
+    run_backend,
+    server_environment,
+)
 from .postgres import free_port
 
 CONCURRENCY = 16
@@ -136,15 +143,7 @@ def cluster(shared_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         **FAST_ARGON2,
     }
     environment = server_environment(**overrides)
-    migration = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=BACKEND_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    migration = run_backend(["-m", "alembic", "upgrade", "head"], environment)
     assert migration.returncode == 0, migration.stderr
     assert "Running upgrade  -> 0001" in migration.stderr
     logs = tmp_path_factory.mktemp("logs")
