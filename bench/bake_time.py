@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COOKIECUTTER = Path(sys.executable).parent / "cookiecutter"
+# The template venv's: benchmarks that bake may run inside the baked backend's venv.
+COOKIECUTTER = REPO / ".venv" / "bin" / "cookiecutter"
 GOAL_SECONDS = 1.0
 
 

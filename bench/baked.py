@@ -35,21 +35,25 @@ def import_backend(backend: Path) -> None:
 def app_spec(
     name: str,
     backend: Path,
-    database: Path,
+    database_url: str,
     *,
     target: str = "bench.baked_app:app",
     env: Mapping[str, str] | None = None,
     cpu: int | None = SERVER_CPU,
 ) -> AppSpec:
-    """The baked app served from its `backend/` directory, on its own SQLite file."""
+    """The baked app served from its `backend/` directory, on its own database."""
     return AppSpec(
         name=name,
         target=target,
         cwd=backend,
         python_path=(backend,),
-        env={"DATABASE_URL": f"sqlite:///{database}", **UNTHROTTLED, **(env or {})},
+        env={"DATABASE_URL": database_url, **UNTHROTTLED, **(env or {})},
         cpu=cpu,
     )
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
 
 
 def mint_access_token(backend: Path) -> str:

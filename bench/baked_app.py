@@ -3,8 +3,8 @@
 `/bench/ping` is added like any new route and left to default deny: the throughput benchmark
 checks it answers 401 without a token before loading it with one. `/bench/public` serves the same
 handler and is added to the auth middleware's public list, so it is the protected route's exact
-public twin: the two differ by the auth check alone. (`/health` is a plain `def` handler, which
-adds a thread-pool hop, so it is reported but not used as the twin.)
+public twin: the two differ by the auth check alone. (`/health` returns a different body and sits
+first among the app's routes, so it is reported but not used as the twin.)
 Import from the baked `backend/` directory, with the template root on PYTHONPATH.
 """
 

@@ -137,7 +137,9 @@ def measure(backend: Path, *, runs: int, seconds: float) -> dict[str, dict[str, 
     summary: dict[str, dict[str, object]] = {}
     for name, (target, env) in VARIANTS.items():
         with tempfile.TemporaryDirectory(prefix="bench-login-") as scratch:
-            spec = baked.app_spec(name, backend, Path(scratch) / "bench.db", target=target, env=env)
+            spec = baked.app_spec(
+                name, backend, baked.sqlite_url(Path(scratch) / "bench.db"), target=target, env=env
+            )
             with serving([spec], sys.executable) as servers:
                 base_url = servers[name].base_url
                 accounts = baked.register_accounts(base_url, 4)

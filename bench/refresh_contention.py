@@ -82,13 +82,13 @@ def _client(base_url: str, chain: Chain, ready: threading.Barrier, seconds: floa
         client.close()
 
 
-def audit_chains(backend: Path, database: Path, chains: list[Chain]) -> dict[str, int]:
+def audit_chains(backend: Path, database_url: str, chains: list[Chain]) -> dict[str, int]:
     """Compare each client's count with its family in the database, through the app's models."""
     baked.import_backend(backend)
     from app.models import RefreshFamily, RefreshToken
     from sqlalchemy import create_engine, select
 
-    engine = create_engine(f"sqlite:///{database}")
+    engine = create_engine(database_url)
     lost = doubled = wrong_head = revoked = 0
     try:
         with engine.connect() as connection:
@@ -175,7 +175,7 @@ class RunResult:
 
 
 def _result(
-    backend: Path, database: Path, base_url: str, chains: list[Chain], seconds: float
+    backend: Path, database_url: str, base_url: str, chains: list[Chain], seconds: float
 ) -> RunResult:
     refreshes = sum(chain.refreshes for chain in chains)
     latencies = [value for chain in chains for value in chain.latencies_ms]
@@ -188,18 +188,20 @@ def _result(
         p99_ms=percentile(latencies, 0.99),
         slowest_client=min(chain.refreshes for chain in chains),
         fastest_client=max(chain.refreshes for chain in chains),
-        **audit_chains(backend, database, chains),
+        **audit_chains(backend, database_url, chains),
         # Last, because it revokes the first client's family on purpose.
         replay_refused=replay_is_refused(base_url, chains[0]),
     )
 
 
-def measure_variant(backend: Path, target: str, *, runs: int, seconds: float) -> dict[str, object]:
-    """`runs` timed runs against one server and database, with their medians and totals."""
+def measure_variant(
+    backend: Path, target: str, *, runs: int, seconds: float, database_url: str | None = None
+) -> dict[str, Any]:
+    """`runs` timed runs against one server and database (a fresh SQLite file unless given)."""
     results: list[RunResult] = []
     noisy = 0
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as scratch:
-        database = Path(scratch) / "bench.db"
+        database = database_url or baked.sqlite_url(Path(scratch) / "bench.db")
         spec = baked.app_spec("baked", backend, database, target=target)
         with serving([spec], sys.executable) as servers:
             base_url = servers["baked"].base_url

@@ -195,6 +195,28 @@ def goal3_rows(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def database_rows(summary: dict[str, Any]) -> list[str]:
+    """Issue 8's comparison: the same contention on the two databases a bake can choose."""
+    lines = [
+        f"### Refresh rotation on SQLite and PostgreSQL: {summary['clients']} clients, "
+        f"{summary['seconds']:.0f} s, one instance (median of {summary['runs']} runs)",
+        "",
+        "| database | refreshes/s | p50 ms | p99 ms | errors | lost / doubled / wrong head "
+        "| replay refused |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    noisy = 0
+    for name, row in summary["variants"].items():
+        noisy += int(row["noisy_runs"])
+        lines.append(
+            f"| {name} | {row['refreshes_per_second']:.0f} | {row['p50_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['errors']} "
+            f"| {row['lost']} / {row['doubled']} / {row['wrong_head']} | {row['replay_refused']} |"
+        )
+    total = len(summary["variants"]) * int(summary["runs"])
+    return [*lines, "", noise_line(noisy, total)]
+
+
 def goal4_rows(
     bakes: dict[str, list[float]],
     suite: tuple[float, str, int],

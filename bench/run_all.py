@@ -52,14 +52,14 @@ def machine() -> dict[str, str]:
     }
 
 
-def bake(into: Path) -> Path:
-    """A default bake, as a user makes it, with cookiecutter's replay kept inside `into`."""
+def bake(into: Path, *answers: str) -> Path:
+    """A bake (default answers unless given), as a user makes it, its replay kept in `into`."""
     config = into / "config.yaml"
     config.write_text(f"cookiecutters_dir: {into / 'clones'}\nreplay_dir: {into / 'replay'}\n")
     out = into / "out"
     command = [str(bake_time.COOKIECUTTER), str(REPO), "--no-input", "--config-file", str(config)]
     subprocess.run(
-        [*command, "-o", str(out)],
+        [*command, "-o", str(out), *answers],
         check=True,
         capture_output=True,
     )
@@ -138,6 +138,7 @@ class Collected:
     stall: Any = None
     argon: Any = None
     refresh: Any = None
+    databases: Any = None
     bakes: dict[str, list[float]] | None = None
     suite: tuple[float, str, int] = (0.0, "", 0)
     make_test: tuple[float, int] | None = None
@@ -166,6 +167,10 @@ def collect(plan: Plan, with_make_test: bool) -> Collected:
         )
         found.refresh = run_benchmark(
             "refresh_contention", backend, scratch / "g3.json",
+            "--runs", str(plan.runs), "--seconds", str(plan.refresh_seconds),
+        )  # fmt: skip
+        found.databases = run_benchmark(
+            "refresh_databases", backend, scratch / "databases.json",
             "--runs", str(plan.runs), "--seconds", str(plan.refresh_seconds),
         )  # fmt: skip
         print("== bake time, baked backend suite", file=sys.stderr, flush=True)
@@ -203,6 +208,7 @@ def render(found: Collected, plan: Plan, start: dict[str, str]) -> str:
         section("Token check cost", report.verify_rows, found.costs),
         section("Goal 2", report.goal2_rows, found.stall, found.argon),
         section("Goal 3", report.goal3_rows, found.refresh),
+        section("Refresh on SQLite and PostgreSQL", report.database_rows, found.databases),
         section(
             "Goal 4",
             lambda timings: report.goal4_rows(timings, found.suite, found.make_test),

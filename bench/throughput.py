@@ -70,9 +70,14 @@ def _specs(backend: Path, database: Path, peer_key: str) -> list[AppSpec]:
     specs = [
         AppSpec(name=name, target=f"bench.peers:{attr}", env=env) for name, attr in names.items()
     ]
-    specs.append(baked.app_spec("baked", backend, database))
+    specs.append(baked.app_spec("baked", backend, baked.sqlite_url(database)))
     specs.append(
-        baked.app_spec(ROUTE_FIRST, backend, database, target="bench.baked_app:route_first_app")
+        baked.app_spec(
+            ROUTE_FIRST,
+            backend,
+            baked.sqlite_url(database),
+            target="bench.baked_app:route_first_app",
+        )
     )
     return specs
 
@@ -88,7 +93,7 @@ def _targets(peer_token: str, baked_token: str) -> list[Target]:
         Target("baked, protected", "baked", "/bench/ping", baked_token),
         Target("baked, protected, route first", ROUTE_FIRST, "/bench/ping", baked_token),
         Target("baked, public twin", "baked", "/bench/public", None),
-        Target("baked /health (def)", "baked", "/health", None),
+        Target("baked /health", "baked", "/health", None),
     ]
 
 

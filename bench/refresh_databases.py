@@ -1,0 +1,86 @@
+"""Refresh rotation under contention on SQLite and on PostgreSQL, side by side (issue 8).
+
+The method of `refresh_contention` (16 clients, each rotating its own family, chains audited in
+the database afterwards), against the default SQLite bake and against a `database=postgresql`
+bake served on a throwaway PostgreSQL started here. That server runs with PostgreSQL's durable
+defaults (fsync on), unlike the test suite's, so the two databases pay for their commits alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench import refresh_contention
+from bench.run_all import bake, install_backend
+from bench.serve import CLIENT_CPU, pin_self
+
+TARGET = refresh_contention.VARIANTS[refresh_contention.BAKED]
+
+
+def baked_postgres_harness(backend: Path) -> ModuleType:
+    """The postgresql bake's own throwaway-server helper (tests/postgres.py), loaded by path."""
+    spec = importlib.util.spec_from_file_location(
+        "baked_postgres", backend / "tests" / "postgres.py"
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"{backend}/tests/postgres.py is missing from the postgresql bake")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # Production durability: the suite turns fsync off, a benchmark of commits must not.
+    module.SERVER_OPTIONS = ""
+    return module
+
+
+def measure_postgres(runs: int, seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-pg-") as scratch:
+        project = bake(Path(scratch), "database=postgresql", "include_frontend=no")
+        install_backend(project)
+        backend = project / "backend"
+        harness = baked_postgres_harness(backend)
+        server = harness.PostgresServer(harness.find_bindir())
+        server.start()
+        try:
+            url = server.create_database("bench")
+            return refresh_contention.measure_variant(
+                backend, TARGET, runs=runs, seconds=seconds, database_url=url
+            )
+        finally:
+            server.stop()
+
+
+def measure(sqlite_backend: Path, *, runs: int, seconds: float) -> dict[str, Any]:
+    pin_self(CLIENT_CPU)
+    variants = {
+        "SQLite (default bake, WAL)": refresh_contention.measure_variant(
+            sqlite_backend, TARGET, runs=runs, seconds=seconds
+        ),
+        "PostgreSQL (postgresql bake)": measure_postgres(runs, seconds),
+    }
+    clients = refresh_contention.CLIENTS
+    return {"clients": clients, "seconds": seconds, "runs": runs, "variants": variants}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", type=Path, required=True, help="the default bake's backend/")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    summary = measure(args.backend, runs=args.runs, seconds=args.seconds)
+    for name, row in summary["variants"].items():
+        print(f"{name}: {json.dumps({k: v for k, v in row.items() if k != 'runs'})}")
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
