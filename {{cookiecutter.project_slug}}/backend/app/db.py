@@ -8,6 +8,8 @@ no deployment ever changes a schema as a side effect of starting a process.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from app.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 10
+WAL_SWITCH_RETRY_SECONDS = 0.01
 # A PostgreSQL server that cannot be reached in this time fails the request instead of hanging it.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -72,9 +75,26 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer, and lets several processes on this host share
     # the file (it is stored in the file, so every later connection finds it on).
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Turn WAL on, waiting out a concurrent switch instead of failing.
+
+    Two processes opening a brand-new file at once (two instances, two `make migrate`) both try
+    the switch; SQLite answers the loser "database is locked" at once, without its busy handler.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_SECONDS)
 
 
 def _begin_immediate(connection: Any) -> None:

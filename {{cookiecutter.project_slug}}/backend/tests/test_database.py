@@ -6,7 +6,9 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,28 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(engine: Engine) -> No
     db.migrate(engine)
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def journal_mode_once_both_start(together: threading.Barrier, engine: Engine) -> str:
+    together.wait()
+    with engine.connect() as connection:
+        return str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+
+def test_first_connections_racing_on_a_new_sqlite_file_both_get_wal(
+    tmp_path: Path, make_settings: SettingsFactory
+) -> None:
+    """Two instances starting at once on a new file: SQLite refuses the loser's switch to WAL at
+    once ("database is locked", no busy handler), so the switch must wait it out."""
+    for attempt in range(30):
+        settings = make_settings(database_url=f"sqlite:///{tmp_path / f'new-{attempt}.db'}")
+        engines = [db.make_engine(settings) for _ in range(2)]
+        together = threading.Barrier(2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            modes = list(pool.map(journal_mode_once_both_start, [together] * 2, engines))
+        for engine in engines:
+            engine.dispose()
+        assert modes == ["wal", "wal"]
 
 
 def test_two_migrators_at_once_take_turns(empty_database: str, engine: Engine) -> None:
