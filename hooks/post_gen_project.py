@@ -33,6 +33,16 @@ def prune_frontend(project_dir: Path) -> str | None:
     return None
 
 
+# Tests of behaviour only PostgreSQL has (row locks); a SQLite bake has nothing for them to prove.
+POSTGRES_ONLY_FILES = ("backend/tests/test_postgres_row_locks.py",)
+
+
+def prune_postgres_only(project_dir: Path) -> None:
+    """Remove what only a PostgreSQL project uses."""
+    for relative in POSTGRES_ONLY_FILES:
+        (project_dir / relative).unlink(missing_ok=True)
+
+
 def initialise_env(project_dir: Path) -> None:
     """Run the project's env initialiser: the same command a teammate runs after cloning."""
     subprocess.run(
@@ -69,6 +79,8 @@ def main() -> int:
     project_dir = Path.cwd()
     answers = rendered_answers()
     warning = prune_frontend(project_dir) if answers.get("include_frontend") == "no" else None
+    if answers.get("database") != "postgresql":
+        prune_postgres_only(project_dir)
     try:
         initialise_env(project_dir)
     except (OSError, subprocess.CalledProcessError) as error:

@@ -54,6 +54,11 @@ def test_frontend_is_present_exactly_when_asked_for(baked: Bake) -> None:
     assert frontend.exists() == baked.variant.has_frontend
 
 
+def test_postgres_only_tests_are_present_exactly_for_postgresql(baked: Bake) -> None:
+    row_locks = baked.project / "backend" / "tests" / "test_postgres_row_locks.py"
+    assert row_locks.exists() == (baked.variant.answers.get("database") == "postgresql")
+
+
 def test_env_files_share_one_long_secret(baked: Bake) -> None:
     secrets = {env_secret(path) for path in env_files(baked)}
     assert len(secrets) == 1

@@ -26,12 +26,12 @@ import pytest
 from dotenv import dotenv_values
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app import audit, db
 from app.main import create_app
-from app.models import Base
+from app.models import Base, LoginAttempt
 from app.settings import BACKEND_DIR, Settings
 
 from .postgres import PostgresServer, PostgresUnavailable, find_bindir
@@ -231,3 +231,14 @@ def audit_log() -> Iterator[AuditCapture]:
     logger.addHandler(capture)
     yield capture
     logger.removeHandler(capture)
+
+
+def add_counters(factory: db.SessionFactory, **window_started: float) -> None:
+    with factory.begin() as session:
+        for key, started in window_started.items():
+            session.add(LoginAttempt(key=key, window_started=started, attempts=1))
+
+
+def remaining_counters(factory: db.SessionFactory) -> set[str]:
+    with factory.begin() as session:
+        return set(session.scalars(select(LoginAttempt.key)))

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect
 
 from app import db
 from app.main import create_app
@@ -28,6 +28,8 @@ from .conftest import (
     EXAMPLE_ENV,
     AppFactory,
     SettingsFactory,
+    add_counters,
+    remaining_counters,
     run_backend,
     server_environment,
 )
@@ -171,37 +173,9 @@ def test_uvicorn_entry_point_in_production_refuses_an_unmigrated_database(
     assert "Traceback" not in result.stderr
 
 
-def add_counters(factory: db.SessionFactory, **window_started: float) -> None:
-    with factory.begin() as session:
-        for key, started in window_started.items():
-            session.add(LoginAttempt(key=key, window_started=started, attempts=1))
-
-
-def remaining_counters(factory: db.SessionFactory) -> set[str]:
-    with factory.begin() as session:
-        return set(session.scalars(select(LoginAttempt.key)))
-
-
 def test_sweep_deletes_expired_rows_only(app: FastAPI) -> None:
     factory = db.make_session_factory(app.state.services.engine)
     add_counters(factory, old=1.0, older=0.0, current=time.time())
     with factory.begin() as session:
         db.delete_unlocked(session, LoginAttempt.key, LoginAttempt.window_started < 100)
     assert remaining_counters(factory) == {"current"}
-
-
-@pytest.mark.skipif(BAKED_DATABASE != "postgresql", reason="SQLite has no row locks to skip")
-def test_sweep_skips_rows_another_transaction_holds_instead_of_waiting(app: FastAPI) -> None:
-    engine = app.state.services.engine
-    factory = db.make_session_factory(engine)
-    add_counters(factory, held=0.0, free=0.0)
-    with engine.connect() as holder:
-        holder.execute(text("SELECT 1 FROM login_attempts WHERE key = 'held' FOR UPDATE"))
-        started = time.monotonic()
-        with factory.begin() as session:
-            # A sweep that waited for the lock would fail here instead of finishing at once.
-            session.execute(text("SET LOCAL lock_timeout = '5s'"))
-            db.delete_unlocked(session, LoginAttempt.key, LoginAttempt.window_started < 100)
-        assert time.monotonic() - started < 2
-        holder.rollback()
-    assert remaining_counters(factory) == {"held"}
