@@ -8,8 +8,6 @@ run in parallel threads only when there are cores for them.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import secrets
 import statistics
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher, Type
 
+from bench import cli
 from bench.baked import import_backend
 from bench.serve import SERVER_CPU
 
@@ -91,22 +90,17 @@ def measure(backend: Path, runs: int) -> list[dict[str, object]]:
     return rows
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    rows = measure(args.backend, args.runs)
+def print_rows(rows: list[dict[str, object]]) -> None:
     print(f"{'profile':<26} {'t':>2} {'MiB':>5} {'p':>2} {'1 core ms':>10} {'all ms':>8}")
     for row in rows:
         print(
-            f"{row['name']:<26} {row['time_cost']:>2} {int(row['memory_kib']) // 1024:>5} "
+            f"{row['name']:<26} {row['time_cost']:>2} {int(str(row['memory_kib'])) // 1024:>5} "
             f"{row['parallelism']:>2} {row['one_core_ms']:>10.0f} {row['all_cores_ms']:>8.0f}"
         )
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+
+
+def main() -> int:
+    return cli.run(__doc__, lambda args: measure(args.backend, args.runs), print_rows, runs=5)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ is the full stack minus the stack without it.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -20,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bench import baked, peers
+from bench import baked, cli, peers
 from bench.serve import SERVER_CPU, pin_self
 
 REQUESTS = 3000
@@ -123,22 +121,17 @@ def measure(backend: Path, runs: int) -> dict[str, float]:
         return asyncio.run(_interleaved(rows, runs))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    results = measure(args.backend, args.runs)
+def print_costs(results: dict[str, float]) -> None:
     full = results["baked, protected (full stack)"]
     for name, value in results.items():
         extra = ""
         if "without" in name:
             extra = f"  -> the layer costs {full - value:5.1f} us"
         print(f"{name:<58} {value:6.1f} us{extra}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    return 0
+
+
+def main() -> int:
+    return cli.run(__doc__, lambda args: measure(args.backend, args.runs), print_costs, runs=5)
 
 
 if __name__ == "__main__":

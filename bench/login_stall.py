@@ -9,9 +9,7 @@ peer that hashes on the event loop (`bench.inline_login_app`).
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import statistics
 import sys
 import tempfile
@@ -20,8 +18,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench import baked
+from bench import baked, cli
 from bench.client import Client
 from bench.goals import GOAL_P90_MS
 from bench.quiet import CpuWatch, patience_left, wait_for_quiet
@@ -174,14 +173,7 @@ def measure(backend: Path, *, runs: int, seconds: float) -> dict[str, dict[str, 
     return summary
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    summary = measure(args.backend, runs=args.runs, seconds=args.seconds)
+def print_summary(summary: dict[str, dict[str, Any]]) -> None:
     print(
         f"{'variant':<30} {'p90 ms':>7} {'p99 ms':>7} {'idle p90':>8} {'login p50':>9} {'fail':>4}"
     )
@@ -191,9 +183,16 @@ def main() -> int:
             f"{row['login_p50_ms']:>9.0f} {row['logins_failed']:>4}"
         )
     print(f"goal: p90 <= {GOAL_P90_MS:.0f} ms")
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2))
-    return 0
+
+
+def main() -> int:
+    return cli.run(
+        __doc__,
+        lambda args: measure(args.backend, runs=args.runs, seconds=args.seconds),
+        print_summary,
+        runs=3,
+        seconds=6.0,
+    )
 
 
 if __name__ == "__main__":

@@ -10,9 +10,7 @@ refused and must end its family (reuse detection still works after the storm).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import statistics
 import sys
 import tempfile
@@ -22,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import baked
+from bench import baked, cli
 from bench.client import Client
 from bench.login_stall import percentile
 from bench.quiet import CpuWatch, wait_for_quiet
@@ -250,18 +248,13 @@ def measure(backend: Path, *, runs: int, seconds: float) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    summary = measure(args.backend, runs=args.runs, seconds=args.seconds)
-    for name, row in summary["variants"].items():
-        print(f"{name}: {json.dumps({k: v for k, v in row.items() if k != 'runs'})}")
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2))
-    return 0
+    return cli.run(
+        __doc__,
+        lambda args: measure(args.backend, runs=args.runs, seconds=args.seconds),
+        cli.show_variants,
+        runs=3,
+        seconds=10.0,
+    )
 
 
 if __name__ == "__main__":

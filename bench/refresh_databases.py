@@ -8,16 +8,14 @@ defaults (fsync on), unlike the test suite's, so the two databases pay for their
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import json
 import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import refresh_contention
+from bench import cli, refresh_contention
 from bench.run_all import bake, install_backend
 from bench.serve import CLIENT_CPU, pin_self
 
@@ -68,18 +66,13 @@ def measure(sqlite_backend: Path, *, runs: int, seconds: float) -> dict[str, Any
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True, help="the default bake's backend/")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    summary = measure(args.backend, runs=args.runs, seconds=args.seconds)
-    for name, row in summary["variants"].items():
-        print(f"{name}: {json.dumps({k: v for k, v in row.items() if k != 'runs'})}")
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2))
-    return 0
+    return cli.run(
+        __doc__,
+        lambda args: measure(args.backend, runs=args.runs, seconds=args.seconds),
+        cli.show_variants,
+        runs=3,
+        seconds=10.0,
+    )
 
 
 if __name__ == "__main__":

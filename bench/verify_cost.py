@@ -8,7 +8,6 @@ python-jose's cost is the library rather than the cryptography.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import functools
 import hashlib
@@ -23,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import baked, peers
+from bench import baked, cli, peers
 from bench.serve import SERVER_CPU, pin_self
 
 TOKENS = 2000
@@ -89,18 +88,13 @@ def measure(backend: Path, runs: int) -> dict[str, float]:
     return {name: min(values) for name, values in timings.items()}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    summary = measure(args.backend, args.runs)
+def print_costs(summary: dict[str, float]) -> None:
     for name, value in summary.items():
         print(f"{name:<28} {value:8.1f} us")
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2))
-    return 0
+
+
+def main() -> int:
+    return cli.run(__doc__, lambda args: measure(args.backend, args.runs), print_costs, runs=5)
 
 
 if __name__ == "__main__":
