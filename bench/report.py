@@ -157,13 +157,11 @@ def goal2_rows(summary: dict[str, dict[str, Any]], argon: list[dict[str, Any]]) 
     return lines
 
 
-def goal3_rows(summary: dict[str, Any]) -> list[str]:
+def refresh_table(summary: dict[str, Any], first_column: str) -> list[str]:
+    """One row a variant of a refresh-contention summary, then whether noise touched the runs."""
     lines = [
-        f"### Goal 3: {summary['clients']} clients each rotating their own refresh family, "
-        f"{summary['seconds']:.0f} s on SQLite (median of {summary['runs']} runs)",
-        "",
-        "| variant | refreshes/s | p50 ms | p99 ms | refreshes by the slowest / fastest client "
-        "| errors | lost / doubled / wrong head | replay refused |",
+        f"| {first_column} | refreshes/s | p50 ms | p99 ms | refreshes by the slowest / fastest "
+        "client | errors | lost / doubled / wrong head | replay refused |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, row in summary["variants"].items():
@@ -176,14 +174,19 @@ def goal3_rows(summary: dict[str, Any]) -> list[str]:
             f"| {row['errors']} | {row['lost']} / {row['doubled']} / {row['wrong_head']} "
             f"| {row['replay_refused']} |"
         )
-    baked = summary["variants"]["baked"]
-    clean = not (baked["lost"] or baked["doubled"] or baked["wrong_head"])
     measured = [row for row in summary["variants"].values() if "failed" not in row]
     noisy = sum(int(row["noisy_runs"]) for row in measured)
+    return [*lines, "", noise_line(noisy, len(measured) * int(summary["runs"]))]
+
+
+def goal3_rows(summary: dict[str, Any]) -> list[str]:
+    baked = summary["variants"]["baked"]
+    clean = not (baked["lost"] or baked["doubled"] or baked["wrong_head"])
     return [
-        *lines,
+        f"### Goal 3: {summary['clients']} clients each rotating their own refresh family, "
+        f"{summary['seconds']:.0f} s on SQLite (median of {summary['runs']} runs)",
         "",
-        noise_line(noisy, len(measured) * int(summary["runs"])),
+        *refresh_table(summary, "variant"),
         "",
         "| goal (baked) | measured | verdict |",
         "| --- | --- | --- |",
@@ -197,24 +200,12 @@ def goal3_rows(summary: dict[str, Any]) -> list[str]:
 
 def database_rows(summary: dict[str, Any]) -> list[str]:
     """Issue 8's comparison: the same contention on the two databases a bake can choose."""
-    lines = [
+    return [
         f"### Refresh rotation on SQLite and PostgreSQL: {summary['clients']} clients, "
         f"{summary['seconds']:.0f} s, one instance (median of {summary['runs']} runs)",
         "",
-        "| database | refreshes/s | p50 ms | p99 ms | errors | lost / doubled / wrong head "
-        "| replay refused |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        *refresh_table(summary, "database"),
     ]
-    noisy = 0
-    for name, row in summary["variants"].items():
-        noisy += int(row["noisy_runs"])
-        lines.append(
-            f"| {name} | {row['refreshes_per_second']:.0f} | {row['p50_ms']:.1f} "
-            f"| {row['p99_ms']:.1f} | {row['errors']} "
-            f"| {row['lost']} / {row['doubled']} / {row['wrong_head']} | {row['replay_refused']} |"
-        )
-    total = len(summary["variants"]) * int(summary["runs"])
-    return [*lines, "", noise_line(noisy, total)]
 
 
 def goal4_rows(
