@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -98,16 +99,19 @@ def is_raw_copied(path: Path) -> bool:
     )
 
 
-def require_tool(name: str) -> str:
-    """Path of tool `name`; a skip that says why when missing, a failure under CI=true."""
-    found = shutil.which(name)
-    if found:
-        return found
-    message = f"{name} is not installed; this test needs it"
+def missing_tool(message: str) -> NoReturn:
+    """Stop a test that cannot run here: a skip that says why, a failure under CI=true."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message} (CI=true: a missing tool is a failure)")
     pytest.skip(message)
-    raise AssertionError("unreachable")
+
+
+def require_tool(name: str) -> str:
+    """Path of tool `name` on PATH, or `missing_tool`."""
+    found = shutil.which(name)
+    if found is None:
+        missing_tool(f"{name} is not installed; this test needs it")
+    return found
 
 
 def cookiecutter_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
