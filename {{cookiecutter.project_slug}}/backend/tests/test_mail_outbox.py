@@ -271,6 +271,22 @@ def test_a_starttls_url_never_sends_in_clear_to_a_server_without_starttls(
     assert retry["reason"] == "the server offers no STARTTLS, so nothing was sent in clear"
 
 
+def test_an_smtps_url_never_sends_in_clear_to_a_server_without_tls(
+    make_settings: SettingsFactory,
+    make_app: AppFactory,
+    smtp_server: SmtpServer,
+    audit_log: AuditCapture,
+) -> None:
+    url = f"smtps://user:{secrets.token_urlsafe(12)}@127.0.0.1:{smtp_server.port}"
+    services = services_of(make_app(make_settings(smtp_url=url)))
+    _, link = reset_link()
+    queue(services, link)
+    deliver(services)
+    assert smtp_server.recorder.received() == []
+    [retry] = audit_log.named("mail_retry")
+    assert retry["reason"] == "TLS failed (certificate or protocol), so nothing was sent"
+
+
 def test_pending_mail_survives_a_rotation_and_is_resealed_under_the_new_secret(
     make_settings: SettingsFactory, make_app: AppFactory, smtp_server: SmtpServer
 ) -> None:

@@ -12,6 +12,15 @@ from app.mail.smtp import classify
 
 # A server's text may quote the recipient or the message; it must never reach a reason.
 SERVER_WORDS = "user ada@example.org token=abc"
+TLS_FAILED = "TLS failed (certificate or protocol), so nothing was sent"
+
+
+def connect_error_caused_by(cause: Exception) -> aiosmtplib.SMTPConnectError:
+    """What aiosmtplib raises when the connection (or its TLS handshake) fails."""
+    try:
+        raise aiosmtplib.SMTPConnectError(SERVER_WORDS) from cause
+    except aiosmtplib.SMTPConnectError as error:
+        return error
 
 
 @pytest.mark.parametrize(
@@ -65,7 +74,20 @@ SERVER_WORDS = "user ada@example.org token=abc"
             False,
             True,
         ),
-        (ssl.SSLError(1, SERVER_WORDS), "TLS failed (certificate or protocol)", False, True),
+        (
+            aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server"),
+            "the server cannot take a non-ASCII address (no SMTPUTF8)",
+            True,
+            False,
+        ),
+        (ssl.SSLError(1, SERVER_WORDS), TLS_FAILED, False, True),
+        (connect_error_caused_by(ssl.SSLError(1, SERVER_WORDS)), TLS_FAILED, False, True),
+        (
+            aiosmtplib.SMTPResponseException(530, "AUTH STARTTLS " + SERVER_WORDS),
+            "the server answered 530",
+            False,
+            True,
+        ),
         (
             aiosmtplib.SMTPResponseException(421, SERVER_WORDS),
             "the server answered 421",

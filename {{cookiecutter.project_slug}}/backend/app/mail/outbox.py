@@ -64,8 +64,8 @@ class Outbox:
     def _after_transaction(self, session: Session) -> list[tuple[str, str]]:
         """The mail this session queued in its current transaction, announced once it commits.
 
-        Listeners fire once; a session reused for another transaction hooks again. A stale
-        listener left from an earlier transaction finds an empty list and does nothing.
+        Listeners fire once; a session reused for another transaction hooks again. Whichever
+        listener fires at a commit pops the list, so each mail is announced exactly once.
         """
         queued: list[tuple[str, str]] | None = session.info.get(_QUEUED_KEY)
         if queued is None:

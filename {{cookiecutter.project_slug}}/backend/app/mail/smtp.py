@@ -64,12 +64,20 @@ def classify(error: BaseException) -> DeliveryFailed:
         return DeliveryFailed(f"authentication failed ({error.code}); check SMTP_URL's user")
     if isinstance(error, aiosmtplib.SMTPSenderRefused):
         return DeliveryFailed(f"sender refused ({error.code}); check MAIL_FROM")
-    if isinstance(error, aiosmtplib.SMTPException) and "STARTTLS" in str(error):
+    if isinstance(error, aiosmtplib.SMTPNotSupported) and "SMTPUTF8" in str(error):
+        return DeliveryFailed(
+            "the server cannot take a non-ASCII address (no SMTPUTF8)",
+            permanent=True,
+            affects_all=False,
+        )
+    # aiosmtplib's own words (not the server's) for an extension the server lacks.
+    if type(error) is aiosmtplib.SMTPException and "STARTTLS" in str(error):
         return DeliveryFailed("the server offers no STARTTLS, so nothing was sent in clear")
-    if isinstance(error, aiosmtplib.SMTPException) and "AUTH" in str(error):
+    if type(error) is aiosmtplib.SMTPException and "AUTH" in str(error):
         return DeliveryFailed("the server offers no login (AUTH); check SMTP_URL")
-    if isinstance(error, ssl.SSLError):
-        return DeliveryFailed("TLS failed (certificate or protocol)")
+    # A failed handshake arrives as a connection error caused by the TLS one.
+    if isinstance(error, ssl.SSLError) or isinstance(error.__cause__, ssl.SSLError):
+        return DeliveryFailed("TLS failed (certificate or protocol), so nothing was sent")
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return DeliveryFailed(f"the server answered {error.code}")
     if isinstance(error, TimeoutError):
