@@ -2,7 +2,8 @@
 
 It runs the real target, as a person would, on free ports and in a temporary directory, then
 presses Ctrl-C (SIGINT to the whole foreground process group) and checks nothing is left
-running. A second run must reuse the bake, its installs and its secret.
+running, the demo's mail catcher included. A second run must reuse the bake, its installs and
+its secret.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import fcntl
 import os
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,36 @@ class DemoRun:
         match = re.search(rf"^\s*{label}:\s*(\S+)\s*$", self.output(), re.MULTILINE)
         assert match, f"`make demo` printed no {label}:\n{self.output()[-4000:]}"
         return match.group(1)
+
+
+def catcher_ports(run: DemoRun) -> tuple[int, ...]:
+    """The port of the demo's mail catcher, from the ready message; none before it printed."""
+    match = re.search(r"Mail: caught on 127\.0\.0\.1:(\d+)", run.output())
+    return (int(match.group(1)),) if match else ()
+
+
+def mail_port(run: DemoRun) -> int:
+    ports = catcher_ports(run)
+    assert ports, f"`make demo` did not say where mail goes:\n{run.output()[-4000:]}"
+    return ports[0]
+
+
+def mail_reaches_the_catcher(run: DemoRun, project: Path) -> None:
+    """A mail sent to the demo's catcher prints its line and lands in artifacts/mail/."""
+    message = EmailMessage()
+    message["From"] = "app@example.org"
+    message["To"] = "newcomer@example.org"
+    message["Subject"] = "Catcher check"
+    message.set_content("Open http://localhost/verify-email#token=demo-check\n")
+    with smtplib.SMTP("127.0.0.1", mail_port(run), timeout=10) as client:
+        client.send_message(message)
+    deadline = time.monotonic() + 10
+    while "mail to newcomer@example.org" not in run.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "mail to newcomer@example.org: 'Catcher check' http://localhost/verify-email" in (
+        run.output()
+    )
+    assert list((project / "artifacts" / "mail").glob("*.eml")), "no .eml file was kept"
 
 
 def free_port() -> int:
@@ -154,7 +187,7 @@ def nothing_listens_on(port: int) -> bool:
     return True
 
 
-def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, int]) -> None:
+def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, ...]) -> None:
     os.killpg(run.process.pid, signal.SIGINT)
     try:
         run.process.wait(timeout=STOP_TIMEOUT_SECONDS)
@@ -231,6 +264,7 @@ def test_make_demo_signs_in_in_chromium_and_ctrl_c_leaves_nothing(tmp_path: Path
                         project, url.group(1), run.printed("email"), passwords[-1]
                     )
                     assert signed_in.strip() == f"signed in as {run.printed('email')} at /"
+                    mail_reaches_the_catcher(run, project)
                 else:
                     # Reused: no reinstall, same secret, yet a fresh demo password.
                     assert "npm ci" not in output, output
@@ -239,7 +273,7 @@ def test_make_demo_signs_in_in_chromium_and_ctrl_c_leaves_nothing(tmp_path: Path
                     assert passwords[1] != passwords[0]
             finally:
                 if run.process.poll() is None:
-                    interrupt_and_check_clean(run, demo_dir, ports)
+                    interrupt_and_check_clean(run, demo_dir, (*ports, *catcher_ports(run)))
     assert "Traceback" not in run.output()
 
 

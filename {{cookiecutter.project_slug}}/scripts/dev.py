@@ -2,8 +2,9 @@
 
 Started by `make dev` (with reload) and `make demo` (without reload, with a throwaway demo
 database and account) through the project's virtualenv Python, after the same checks as
-`preflight.py`: tools, `.env` files and ports. It prints the URLs (and the demo credentials)
-once both servers answer.
+`preflight.py`: tools, `.env` files and ports. A local SMTP catcher (`mail_catcher.py`) starts
+first, on a free port, and the backend sends its mail there: each mail prints a line here and is
+kept under `artifacts/mail/`. It prints the URLs (and the demo credentials) once all answer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +32,9 @@ DEMO_EMAIL = "demo@example.com"
 # The demo gets a database of its own, recreated on every run, so resetting the demo account
 # never touches the data of `make dev` (backend/app.db).
 DEMO_DATABASE = preflight.BACKEND_DIR / "demo.db"
+# Mail caught in development: git-ignored, like every artifact.
+MAIL_DIR = preflight.PROJECT_DIR / "artifacts" / "mail"
+MAIL_CATCHER = Path(__file__).resolve().parent / "mail_catcher.py"
 
 
 @dataclass(frozen=True)
@@ -69,12 +74,40 @@ def check(ports: dict[str, int], overridden: set[str]) -> None:
         preflight.require_free(port, owner, fix)
 
 
+def free_port() -> int:
+    """A port nothing listens on now, for the mail catcher: no setting names its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def mail_catcher(port: int) -> Server:
+    """The local SMTP catcher, started before the backend so that its first mail finds it."""
+    return Server(
+        "mail",
+        [sys.executable, str(MAIL_CATCHER), "--port", str(port), "--dir", str(MAIL_DIR)],
+        preflight.PROJECT_DIR,
+        {},
+        f"smtp://127.0.0.1:{port}",
+        probe=f"tcp://127.0.0.1:{port}",
+    )
+
+
 def servers(
-    ports: dict[str, int], overridden: set[str], reload: bool, extra_env: dict[str, str]
+    ports: dict[str, int],
+    overridden: set[str],
+    reload: bool,
+    extra_env: dict[str, str],
+    mail_port: int,
 ) -> list[Server]:
-    """What to start. A port given on the command line also moves the URL the other side uses."""
+    """What to start. A port given on the command line also moves the URL the other side uses.
+
+    The backend's SMTP_URL always points at the catcher here, whatever backend/.env says, so
+    development never mails real people.
+    """
+    catcher = mail_catcher(mail_port)
     backend_url = f"http://localhost:{ports['backend']}"
-    backend_env = {**extra_env, "BACKEND_PORT": str(ports["backend"])}
+    backend_env = {**extra_env, "BACKEND_PORT": str(ports["backend"]), "SMTP_URL": catcher.url}
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
     command += ["--port", str(ports["backend"])] + (["--reload"] if reload else [])
     backend = Server(
@@ -86,7 +119,7 @@ def servers(
         probe=f"http://127.0.0.1:{ports['backend']}/health",
     )
     if "frontend" not in ports:
-        return [backend]
+        return [catcher, backend]
     frontend_url = f"http://localhost:{ports['frontend']}"
     frontend_env = {"FRONTEND_PORT": str(ports["frontend"])}
     if "frontend" in overridden:
@@ -102,7 +135,7 @@ def servers(
         frontend_url,
         probe=frontend_url,
     )
-    return [backend, frontend]
+    return [catcher, backend, frontend]
 
 
 def reset_demo_account(extra_env: dict[str, str]) -> str:
@@ -127,7 +160,14 @@ def reset_demo_account(extra_env: dict[str, str]) -> str:
 
 
 def answers(url: str) -> bool:
-    """Whether anything answers HTTP at `url` (any status counts: the server is up)."""
+    """Whether anything answers at `url`: HTTP (any status counts), or a TCP connection."""
+    if url.startswith("tcp://"):
+        host, _, port = url.removeprefix("tcp://").rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=1):
+                return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(url, timeout=1):  # noqa: S310 -- our own http://localhost URL
             return True
@@ -185,10 +225,19 @@ class StopRequest:
 
 
 def ready_message(started: list[Server], demo_password: str | None) -> str:
-    app = started[-1]
+    by_name = {server.name: server for server in started}
+    app = by_name.get("frontend", by_name["backend"])
     lines = ["", "=" * 64, f"Ready: open {app.url}"]
     if app.name == "frontend":
-        lines.append(f"  API: {started[0].url} (interactive docs at {started[0].url}/docs)")
+        api = by_name["backend"].url
+        lines.append(f"  API: {api} (interactive docs at {api}/docs)")
+    if "mail" in by_name:
+        catcher = by_name["mail"].url.removeprefix("smtp://")
+        where = MAIL_DIR.relative_to(preflight.PROJECT_DIR)
+        lines += [
+            f"  Mail: caught on {catcher}, never sent out; each mail prints a line here",
+            f"  and is kept in {where}/",
+        ]
     if demo_password is not None:
         lines += [
             "  Demo account (a new password on every `make demo`; its database, backend/demo.db,",
@@ -221,10 +270,12 @@ def run(started: list[Server], demo_password: str | None, stop: StopRequest) -> 
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         waiting = list(started)
         while not stop.requested:
-            failed = next((p for p in processes if p.poll() is not None), None)
+            failed = next((i for i, p in enumerate(processes) if p.poll() is not None), None)
             if failed is not None:
-                print(f"error: a server stopped (exit code {failed.returncode}); stopping the rest")
-                return failed.returncode or 1
+                code = processes[failed].returncode
+                name = started[failed].name
+                print(f"error: the {name} server stopped (exit code {code}); stopping the rest")
+                return code or 1
             waiting = [server for server in waiting if not answers(server.probe)]
             if not waiting and deadline:
                 print(ready_message(started, demo_password), flush=True)
@@ -267,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"error: {error}", file=sys.stderr)
         return 1
-    started = servers(ports, overridden, reload=not args.no_reload, extra_env=extra_env)
+    started = servers(
+        ports, overridden, reload=not args.no_reload, extra_env=extra_env, mail_port=free_port()
+    )
     return run(started, password, stop)
 
 

@@ -1,15 +1,16 @@
 """Diagnose a project's secrets, and explain in plain words why a token would be rejected.
 
 `python -m app.doctor` checks that backend/.env and frontend/.env (when there is a frontend)
-exist, hold the same usable secret and are readable by their owner only, then validates every
-backend setting. `python -m app.doctor --token TOKEN` (or `--token -` to read it from stdin,
-keeping it out of shell history) verifies a token exactly as the running backend would.
-Secrets are compared, never printed.
+exist, hold the same usable secret and are readable by their owner only, validates every
+backend setting, and says whether the SMTP server answers. `python -m app.doctor --token TOKEN`
+(or `--token -` to read it from stdin, keeping it out of shell history) verifies a token exactly
+as the running backend would. Secrets are compared, never printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import stat
 import sys
@@ -18,13 +19,16 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from app.settings import BACKEND_DIR, SettingsError, load_settings, secret_problem
+from app.mail.smtp import DeliveryFailed, SmtpTransport
+from app.settings import BACKEND_DIR, Settings, SettingsError, load_settings, secret_problem
 from app.tokens import AccessTokens, InvalidToken
 
 # The names of the keys, not their values.
 SECRET = "BETTER_AUTH_SECRET"  # noqa: S105
 PREVIOUS = "BETTER_AUTH_SECRET_PREVIOUS"
 FROM_STDIN = "-"
+# The doctor asks the SMTP server for a sign of life, not a delivery: a short wait is enough.
+SMTP_PROBE_TIMEOUT_SECONDS = 3
 
 
 def _file_findings(path: Path, label: str) -> tuple[list[str], dict[str, str | None]]:
@@ -82,6 +86,34 @@ def explain_token(token: str, env_file: Path) -> tuple[bool, str]:
     )
 
 
+# --- Mail: does the SMTP server answer? ---------------------------------------------------------
+def smtp_report(settings: Settings) -> str:
+    """One line on the SMTP server: it answers, or why not. Names host:port, never a password.
+
+    A warning, not a problem: mail waits in the outbox until the server answers.
+    """
+    transport = SmtpTransport(settings.smtp, timeout=SMTP_PROBE_TIMEOUT_SECONDS)
+    try:
+        asyncio.run(transport.probe())
+    except DeliveryFailed as failure:
+        return (
+            f"warning: the SMTP server at {transport.address} cannot take mail ({failure.reason}); "
+            "mail waits in the outbox until it can. Check SMTP_URL, or run 'make dev', which "
+            "starts a local catcher"
+        )
+    return f"ok: the SMTP server at {transport.address} answers"
+
+
+def _smtp_line(project_dir: Path) -> str | None:
+    env_file = project_dir / "backend" / ".env"
+    if not env_file.exists():
+        return None
+    try:
+        return smtp_report(load_settings(_env_file=env_file))
+    except SettingsError:
+        return None  # already reported as a problem, with its fix
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -104,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"problem: {problem}")
     if not problems:
         print("ok: .env files exist, match, are long enough and readable by their owner only")
+    smtp_line = _smtp_line(args.project)
+    if smtp_line is not None:
+        print(smtp_line)
     return 1 if problems else 0
 
 

@@ -20,6 +20,7 @@ from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.project import PROJECT_NAME
 from app.routers import auth, health, users
 from app.services import build_services
 from app.settings import Settings, SettingsError, load_settings
@@ -45,12 +46,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with services.mail_worker.running():
+            yield
         services.engine.dispose()
 
     docs = settings.docs_enabled
     app = FastAPI(
-        title="API",
+        title=PROJECT_NAME,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url=None,

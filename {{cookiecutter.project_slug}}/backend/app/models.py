@@ -1,4 +1,4 @@
-"""Database tables: users, refresh-token families and tokens, login-attempt counters.
+"""Database tables: users, refresh-token families and tokens, login-attempt counters, mail outbox.
 
 Times are epoch seconds (UTC) in floating-point columns: they compare the same way on SQLite and
 PostgreSQL, with no timezone conversion in between.
@@ -6,7 +6,16 @@ PostgreSQL, with no timezone conversion in between.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Constraint names that are the same on every database, so a migration can name what it alters.
@@ -73,3 +82,35 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     window_started: Mapped[float] = mapped_column(Float, index=True)
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+# --- Mail outbox ---------------------------------------------------------------------------------
+
+
+class MailOutbox(Base):
+    """A mail to deliver, or delivered. Written in the transaction that asked for it.
+
+    `body` is sealed (app/mail/sealing.py) and emptied once the mail is sent or given up;
+    recipient and subject stay readable for operators. A worker owns a row while
+    `claimed_until` lies ahead (see app/mail/store.py).
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    claimed_until: Mapped[float | None] = mapped_column(Float, default=None)
+    finished_at: Mapped[float | None] = mapped_column(Float, default=None, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)

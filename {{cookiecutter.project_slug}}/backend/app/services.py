@@ -8,6 +8,11 @@ from sqlalchemy import Engine
 
 from app import db
 from app.accounts import Accounts
+from app.mail.outbox import Outbox
+from app.mail.sealing import BodyCipher
+from app.mail.smtp import SmtpTransport
+from app.mail.store import OutboxStore
+from app.mail.worker import MailWorker, RetryPolicy
 from app.passwords import Passwords
 from app.refresh_sessions import RefreshSessions
 from app.settings import Settings
@@ -22,6 +27,9 @@ class Services:
     tokens: AccessTokens
     accounts: Accounts
     sessions: RefreshSessions
+    # Mail: request code queues with `outbox.enqueue`; the app's lifespan runs `mail_worker`.
+    outbox: Outbox
+    mail_worker: MailWorker
 
 
 def build_services(settings: Settings) -> Services:
@@ -44,10 +52,31 @@ def build_services(settings: Settings) -> Services:
         per_client=settings.login_max_attempts_per_client,
         window_seconds=settings.login_window_seconds,
     )
+    outbox, mail_worker = build_mail(settings, factory)
     return Services(
         settings=settings,
         engine=engine,
         tokens=AccessTokens(settings),
         accounts=Accounts(factory, Passwords(settings), throttle),
         sessions=RefreshSessions(factory, lifetime_seconds=settings.refresh_token_seconds),
+        outbox=outbox,
+        mail_worker=mail_worker,
     )
+
+
+def build_mail(settings: Settings, session_factory: db.SessionFactory) -> tuple[Outbox, MailWorker]:
+    """The outbox and its worker, sharing one store and one body cipher; nothing starts here."""
+    store = OutboxStore(session_factory)
+    cipher = BodyCipher(settings.verification_secrets)
+    worker = MailWorker(
+        store,
+        cipher,
+        SmtpTransport(settings.smtp, timeout=settings.smtp_timeout_seconds),
+        RetryPolicy(
+            max_delay_seconds=settings.mail_retry_max_seconds,
+            give_up_after_seconds=settings.mail_give_up_hours * 3600,
+            poll_seconds=settings.mail_poll_seconds,
+        ),
+        mail_from=settings.mail_from,
+    )
+    return Outbox(store, cipher, wake=worker.wake), worker

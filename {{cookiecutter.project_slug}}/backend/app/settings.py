@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -10,6 +11,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from app.mail.message import address_problem
+from app.mail.smtp_url import SmtpUrl, SmtpUrlError, parse_smtp_url
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = BACKEND_DIR / ".env"
@@ -75,6 +79,27 @@ def database_url_problem(url: str) -> str | None:
     schemes = SUPPORTED_DATABASES[backend]
     if parsed.drivername not in schemes:
         return f"starts with {parsed.drivername}://; use {schemes[0]}://, the installed driver"
+    return None
+
+
+# --- Mail settings' constants and checks -----------------------------------------------------
+# Unset, mail goes to a catcher on this machine: nothing leaves it until SMTP_URL is set.
+DEFAULT_SMTP_URL = "smtp://127.0.0.1:1025"
+
+
+def app_url_problem(url: str) -> str | None:
+    """Why `url` cannot prefix the links in mail; None when it can."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        return "is not a URL like https://app.example.org"
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        return "is not a URL like https://app.example.org (http or https, a host, a port)"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "has a query, fragment or user; write only scheme://host[:port][/path]"
+    if url.endswith("/"):
+        return "ends with '/'; write it without the trailing slash"
     return None
 
 
@@ -218,6 +243,77 @@ class Settings(BaseSettings):
         previous = self.better_auth_secret_previous
         current = self.better_auth_secret.get_secret_value()
         return (current,) if previous is None else (current, previous.get_secret_value())
+
+    # --- Mail: where links point, the SMTP server, the outbox worker's retries ------------------
+    # APP_URL empty means the first CORS origin (the frontend). SMTP_URL may hold a password.
+    app_url: str | None = None
+    smtp_url: SecretStr = SecretStr(DEFAULT_SMTP_URL)
+    mail_from: str = "no-reply@localhost"
+    smtp_timeout_seconds: int = Field(default=10, ge=1, le=60)
+    mail_retry_max_seconds: int = Field(default=30, ge=1, le=30)
+    mail_give_up_hours: int = Field(default=24, ge=1, le=168)
+    mail_poll_seconds: int = Field(default=5, ge=1, le=60)
+
+    @field_validator("app_url")
+    @classmethod
+    def _app_url_is_usable(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        problem = app_url_problem(value)
+        if problem:
+            raise ValueError(f"APP_URL {problem}")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, value: SecretStr) -> SecretStr:
+        try:
+            parse_smtp_url(value.get_secret_value())
+        except SmtpUrlError as error:
+            raise ValueError(f"SMTP_URL {error}") from None
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_usable(cls, value: str) -> str:
+        found = getaddresses([value])
+        address = found[0][1] if len(found) == 1 else ""
+        problem = address_problem(address) if address else "is not one address"
+        if problem or "\n" in value or "\r" in value:
+            raise ValueError(
+                f"MAIL_FROM {problem or 'must be one line'}; write no-reply@your-domain or "
+                "'Name <no-reply@your-domain>'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _mail_is_deliverable(self) -> Settings:
+        if self.app_url is None and not self.cors_origins:
+            raise ValueError("APP_URL is empty and CORS_ORIGINS lists no origin; set APP_URL")
+        if not self.is_production:
+            return self
+        if not self.app_base_url.startswith("https://"):
+            raise ValueError(
+                "APP_URL (or the first CORS origin) is http; ENVIRONMENT=production mails https "
+                "links only"
+            )
+        smtp = self.smtp
+        if smtp.security == "plain" and not smtp.is_loopback:
+            raise ValueError(
+                f"SMTP_URL sends mail to {smtp.host} in clear (smtp://); ENVIRONMENT=production "
+                "allows that to this machine only: use smtp+starttls:// or smtps://"
+            )
+        return self
+
+    @property
+    def app_base_url(self) -> str:
+        """Where links in mail point: APP_URL, else the first CORS origin (the frontend)."""
+        return self.app_url or self.cors_origins[0]
+
+    @property
+    def smtp(self) -> SmtpUrl:
+        """SMTP_URL's parts (already validated); the password is in here, keep it out of logs."""
+        return parse_smtp_url(self.smtp_url.get_secret_value())
 
 
 def _describe(error: Any) -> str:

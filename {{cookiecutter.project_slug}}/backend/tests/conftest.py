@@ -34,6 +34,7 @@ from app.main import create_app
 from app.models import Base, LoginAttempt
 from app.settings import BACKEND_DIR, Settings
 
+from .mail_support import SmtpServer
 from .postgres import PostgresServer, PostgresUnavailable, find_bindir
 
 EXAMPLE_ENV = Path(__file__).resolve().parent.parent / ".env.example"
@@ -242,3 +243,12 @@ def add_counters(factory: db.SessionFactory, **window_started: float) -> None:
 def remaining_counters(factory: db.SessionFactory) -> set[str]:
     with factory.begin() as session:
         return set(session.scalars(select(LoginAttempt.key)))
+
+
+# --- Mail -----------------------------------------------------------------------------------------
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 that records what it receives; stopped after the test."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
