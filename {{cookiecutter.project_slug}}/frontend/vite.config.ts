@@ -57,7 +57,7 @@ export default defineConfig(({ command, mode, isPreview }) => {
     build: { sourcemap: false },
     test: {
       environment: 'node',
-      include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', '*.test.ts'],
+      include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', '*.test.ts'],
       restoreMocks: true,
     },
   };
