@@ -304,7 +304,7 @@ export class FakeBackend {
       return json(401, { detail: 'Not authenticated' });
     }
     if (record.used) {
-      // A rotated token came back: someone replayed it. Kill the whole family (DESIGN §3).
+      // A rotated token came back: someone replayed it. Kill the whole family.
       this.reuseDetected += 1;
       this.#revokedFamilies.add(record.family);
       return json(401, { detail: 'Not authenticated' });
