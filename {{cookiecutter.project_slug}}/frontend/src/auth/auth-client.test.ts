@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, LINK_REFUSED, SESSION_ALREADY_ENDED } from './api-errors';
 import {
   AuthClient,
+  CHECK_YOUR_EMAIL,
   LOGOUT_UNCONFIRMED,
   SESSION_ENDED,
   SIGNED_OUT_ELSEWHERE,
@@ -431,6 +432,19 @@ describe('registration and verification', () => {
     expect(fresh).toEqual({ kind: 'verification-sent', message: ACCEPTED_REGISTRATION });
     expect(taken).toEqual(fresh);
     expect(backend.mailbox.map((mail) => mail.kind)).toEqual(['verify', 'account-exists']);
+  });
+
+  it('register: a 202 without a sentence still says to check the inbox', async () => {
+    const client = new AuthClient({
+      apiUrl: 'http://api.test',
+      fetch: () => Promise.resolve(new Response(null, { status: 202 })),
+    });
+    clients.push(client);
+
+    expect(await client.register(NEW_EMAIL, NEW_PASSWORD)).toEqual({
+      kind: 'verification-sent',
+      message: CHECK_YOUR_EMAIL,
+    });
   });
 
   it('register: a refusal comes back in words (422 lists the field)', async () => {
