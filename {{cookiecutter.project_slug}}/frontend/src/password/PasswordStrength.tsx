@@ -26,14 +26,16 @@ interface Estimate {
 
 export function PasswordStrength({ password, userInputs }: { password: string; userInputs: readonly string[] }) {
   const [estimate, setEstimate] = useState<Estimate | null>(null);
-  const inputs = userInputs.join('\n');
+  // A string, so the effect reruns when the words change rather than on every new array.
+  const inputs = userInputs.filter((word) => word !== '').join('\n');
 
   useEffect(() => {
     if (password === '') return;
     let live = true;
     loadEstimator().then(
       (module) => {
-        if (live) setEstimate({ password, strength: module.estimate(password, inputs.split('\n')) });
+        const words = inputs === '' ? [] : inputs.split('\n');
+        if (live) setEstimate({ password, strength: module.estimate(password, words) });
       },
       () => {
         if (live) setEstimate({ password, strength: null });
