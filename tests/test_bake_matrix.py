@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import subprocess
@@ -12,6 +13,7 @@ import yaml
 
 from tests.conftest import Bake
 from tests.support import (
+    REPO,
     TOOLS_BIN,
     Variant,
     env_secret,
@@ -52,6 +54,16 @@ def test_rendered_files_hold_no_template_markers(baked: Bake) -> None:
 def test_frontend_is_present_exactly_when_asked_for(baked: Bake) -> None:
     frontend = baked.project / "frontend"
     assert frontend.exists() == baked.variant.has_frontend
+
+
+def test_frontend_reads_the_project_name_from_json(baked: Bake) -> None:
+    project_json = baked.project / "frontend" / "src" / "project.json"
+    if not baked.variant.has_frontend:
+        assert not project_json.exists()
+        return
+    default_name = json.loads((REPO / "cookiecutter.json").read_text())["project_name"]
+    name = baked.variant.answers.get("project_name", default_name)
+    assert json.loads(project_json.read_text(encoding="utf-8")) == {"name": name}
 
 
 def test_postgres_only_tests_are_present_exactly_for_postgresql(baked: Bake) -> None:

@@ -43,7 +43,7 @@ STOP_TIMEOUT_SECONDS = 30
 BROWSER_TIMEOUT_SECONDS = 90
 CHROMIUM = "/usr/bin/chromium"
 
-# Signs in with the printed credentials, through the baked project's own playwright-core.
+# Signs in with the printed credentials, through the baked project's own @playwright/test.
 LOGIN_SCRIPT = """
 const [module, chromiumPath, url, email, password] = process.argv.slice(1);
 const { chromium } = await import(module);
@@ -202,7 +202,7 @@ def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, ..
 
 
 def sign_in_with_chromium(project: Path, url: str, email: str, password: str) -> str:
-    module = project / "frontend" / "node_modules" / "playwright-core" / "index.mjs"
+    module = project / "frontend" / "node_modules" / "@playwright" / "test" / "index.mjs"
     run = subprocess.run(
         [
             require_tool("node"),

@@ -13,6 +13,7 @@ import {
   refuseSecretsInBundle,
   secretValues,
 } from './vite-env-guard.ts';
+import { projectTitle, readProjectName } from './vite-project-title.ts';
 
 const frontendDir = fileURLToPath(new URL('.', import.meta.url));
 
@@ -46,13 +47,17 @@ export default defineConfig(({ command, mode, isPreview }) => {
   return {
     envDir: frontendDir,
     envPrefix: PUBLIC_PREFIX,
-    plugins: [react(), refuseSecretsInBundle(secretValues(env))],
+    plugins: [
+      react(),
+      refuseSecretsInBundle(secretValues(env)),
+      projectTitle(readProjectName(`${frontendDir}src/project.json`)),
+    ],
     server,
     preview: server,
     build: { sourcemap: false },
     test: {
       environment: 'node',
-      include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', '*.test.ts'],
+      include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', '*.test.ts'],
       restoreMocks: true,
     },
   };

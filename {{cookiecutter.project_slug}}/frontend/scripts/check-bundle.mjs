@@ -5,23 +5,11 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 
 const SECRET_NAME = 'BETTER_AUTH_SECRET';
 const SECRET_KEYS = [SECRET_NAME, `${SECRET_NAME}_PREVIOUS`];
 const PLACEHOLDER = 'replace-me-run-make-env';
-
-/** Minimal .env reader: KEY=VALUE lines, # comments, optional surrounding quotes. */
-function readEnvFile(path) {
-  const env = {};
-  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (match === null) continue;
-    let value = match[2];
-    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
-    env[match[1]] = value;
-  }
-  return env;
-}
 
 function* filesUnder(dir) {
   for (const name of readdirSync(dir)) {
@@ -50,7 +38,7 @@ if (!existsSync(envPath)) {
       `Run 'make env' in the project root to create it, then run this again.`,
   );
 }
-const env = readEnvFile(envPath);
+const env = parseEnv(readFileSync(envPath, 'utf8'));
 const secret = (env[SECRET_NAME] ?? '').trim();
 if (secret === '' || secret === PLACEHOLDER) {
   fail(

@@ -12,7 +12,21 @@ export class ApiError extends Error {
 }
 
 /** What a call was trying to do, so a generic status can still be explained in context. */
-export type ApiAction = 'login' | 'register' | 'refresh' | 'logout' | 'request';
+export type ApiAction =
+  | 'login'
+  | 'register'
+  | 'refresh'
+  | 'logout'
+  | 'verify'
+  | 'reset'
+  | 'change-password'
+  | 'end-session'
+  | 'request';
+
+/** One sentence for every refused link: a stranger learns nothing from the difference. */
+export const LINK_REFUSED =
+  'This link does not work any more: it was already used, has expired, or a newer one replaced it.';
+export const SESSION_ALREADY_ENDED = 'That session has already ended.';
 
 interface ValidationItem {
   loc?: unknown;
@@ -34,7 +48,8 @@ export function describeDetail(detail: unknown): string | null {
       .map((item) => {
         const msg = typeof item.msg === 'string' ? item.msg : 'is invalid';
         // loc looks like ["body", "password"]; the last part names the field a person typed into.
-        const field = Array.isArray(item.loc) ? item.loc[item.loc.length - 1] : undefined;
+        const loc: unknown = item.loc;
+        const field: unknown = Array.isArray(loc) ? (loc as unknown[]).at(-1) : undefined;
         return typeof field === 'string' || typeof field === 'number' ? `${field}: ${msg}` : msg;
       });
     return lines.length > 0 ? lines.join('; ') : null;
@@ -69,6 +84,12 @@ export async function apiErrorFromResponse(response: Response, action: ApiAction
   }
   if (status === 401) {
     return new ApiError(status, 'Your session has ended. Please sign in again.');
+  }
+  if (status === 400 && (action === 'verify' || action === 'reset')) {
+    return new ApiError(status, LINK_REFUSED);
+  }
+  if (status === 404 && action === 'end-session') {
+    return new ApiError(status, SESSION_ALREADY_ENDED);
   }
   if (status === 409 && action === 'register') {
     return new ApiError(status, detail ?? 'An account with this email already exists.');

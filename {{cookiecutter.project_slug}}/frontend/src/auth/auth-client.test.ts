@@ -2,9 +2,10 @@
 // attacker could exploit if it went wrong (tokens in storage, refresh reuse, logout loops).
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from './api-errors';
+import { ApiError, LINK_REFUSED, SESSION_ALREADY_ENDED } from './api-errors';
 import {
   AuthClient,
+  CHECK_YOUR_EMAIL,
   LOGOUT_UNCONFIRMED,
   SESSION_ENDED,
   SIGNED_OUT_ELSEWHERE,
@@ -12,10 +13,19 @@ import {
   type AuthState,
 } from './auth-client';
 import type { AuthChannel, RefreshLock } from './cross-tab';
-import { FakeBackend, FakeChannelHub, deferred, fakeSharedLock } from './test-support/fake-backend';
+import {
+  ACCEPTED_REGISTRATION,
+  FakeBackend,
+  FakeChannelHub,
+  NOT_VERIFIED,
+  WRONG_CURRENT_PASSWORD,
+  deferred,
+  fakeSharedLock,
+} from './test-support/fake-backend';
 
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
+const ADA = { id: '1', email: EMAIL, emailVerified: true };
 
 let backend: FakeBackend;
 const clients: AuthClient[] = [];
@@ -64,7 +74,7 @@ describe('login and session restore', () => {
     const login = backend.calls.find((call) => call.path === '/auth/login');
     expect(login?.credentials).toBe('include');
     expect(login?.headers.get('X-Requested-With')).toBe('XMLHttpRequest');
-    expect(client.getState()).toEqual({ status: 'signed-in', user: { id: '1', email: EMAIL } });
+    expect(client.getState()).toEqual({ status: 'signed-in', user: ADA });
     expect(backend.cookie).not.toBeNull();
   });
 
@@ -83,7 +93,7 @@ describe('login and session restore', () => {
     expect(status(client)).toBe('restoring');
     await restoring;
 
-    expect(client.getState()).toEqual({ status: 'signed-in', user: { id: '1', email: EMAIL } });
+    expect(client.getState()).toEqual({ status: 'signed-in', user: ADA });
     const refresh = backend.calls.find((call) => call.path === '/auth/refresh');
     expect(refresh?.credentials).toBe('include');
     expect(refresh?.headers.get('X-Requested-With')).toBe('XMLHttpRequest');
@@ -317,7 +327,7 @@ describe('across tabs', () => {
     await settle();
     await settle();
 
-    expect(tabB.getState()).toEqual({ status: 'signed-in', user: { id: '1', email: EMAIL } });
+    expect(tabB.getState()).toEqual({ status: 'signed-in', user: ADA });
     const wire = JSON.stringify(hub.posted);
     for (const token of backend.issuedAccessTokens()) expect(wire).not.toContain(token);
     expect(wire).not.toContain('refresh-');
@@ -394,5 +404,279 @@ describe('token storage', () => {
     // Nor is it reachable as a public property of the client.
     const visible = JSON.stringify(client) + JSON.stringify(Object.entries(client));
     for (const token of backend.issuedAccessTokens()) expect(visible).not.toContain(token);
+  });
+});
+
+describe('registration and verification', () => {
+  const NEW_EMAIL = 'grace@example.com';
+  const NEW_PASSWORD = 'a long and unusual passphrase';
+
+  it('register: 201 means the account is ready to sign in', async () => {
+    const client = newTab();
+
+    const result = await client.register(NEW_EMAIL, NEW_PASSWORD);
+
+    expect(result).toEqual({ kind: 'created', user: { id: '2', email: NEW_EMAIL, emailVerified: true } });
+    const call = backend.calls.find((c) => c.path === '/auth/register');
+    expect(call?.credentials).toBe('omit');
+    expect(backend.lastJsonBody('/auth/register')).toEqual({ email: NEW_EMAIL, password: NEW_PASSWORD });
+  });
+
+  it("register: 202 means a mail is on its way, with the server's sentence, for a new and a taken address alike", async () => {
+    backend.verificationRequired = true;
+    const client = newTab();
+
+    const fresh = await client.register(NEW_EMAIL, NEW_PASSWORD);
+    const taken = await client.register(EMAIL, NEW_PASSWORD);
+
+    expect(fresh).toEqual({ kind: 'verification-sent', message: ACCEPTED_REGISTRATION });
+    expect(taken).toEqual(fresh);
+    expect(backend.mailbox.map((mail) => mail.kind)).toEqual(['verify', 'account-exists']);
+  });
+
+  it('register: a 202 without a sentence still says to check the inbox', async () => {
+    const client = new AuthClient({
+      apiUrl: 'http://api.test',
+      fetch: () => Promise.resolve(new Response(null, { status: 202 })),
+    });
+    clients.push(client);
+
+    expect(await client.register(NEW_EMAIL, NEW_PASSWORD)).toEqual({
+      kind: 'verification-sent',
+      message: CHECK_YOUR_EMAIL,
+    });
+  });
+
+  it('register: a refusal comes back in words (422 lists the field)', async () => {
+    const client = newTab();
+
+    await expect(client.register(NEW_EMAIL, 'short')).rejects.toThrow('password: must be at least 12 characters');
+    await expect(client.register(EMAIL, NEW_PASSWORD)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it("login of an unverified address surfaces the server's 403 sentence", async () => {
+    backend.verificationRequired = true;
+    const client = newTab();
+    await client.register(NEW_EMAIL, NEW_PASSWORD);
+
+    const refusal = await client.login(NEW_EMAIL, NEW_PASSWORD).catch((error: unknown) => error);
+
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({ status: 403, message: NOT_VERIFIED });
+    expect(status(client)).toBe('signed-out');
+  });
+
+  it('verifyEmail posts the token once; the address then signs in, and the link is spent', async () => {
+    backend.verificationRequired = true;
+    const client = newTab();
+    await client.register(NEW_EMAIL, NEW_PASSWORD);
+    const token = backend.lastLinkTo(NEW_EMAIL, 'verify');
+
+    await client.verifyEmail(token);
+
+    expect(backend.lastJsonBody('/auth/verify-email')).toEqual({ token });
+    await client.login(NEW_EMAIL, NEW_PASSWORD);
+    expect(client.getState()).toMatchObject({ status: 'signed-in', user: { email: NEW_EMAIL, emailVerified: true } });
+    await expect(client.verifyEmail(token)).rejects.toThrow(LINK_REFUSED);
+  });
+
+  it('verifyEmail: any bad link gets the one generic sentence', async () => {
+    const client = newTab();
+
+    const refusal = client.verifyEmail('made-up');
+
+    await expect(refusal).rejects.toMatchObject({ status: 400, message: LINK_REFUSED });
+  });
+
+  it('resendVerification mails a new link without a cookie, and answers the same for any address', async () => {
+    backend.verificationRequired = true;
+    const client = newTab();
+    await client.register(NEW_EMAIL, NEW_PASSWORD);
+
+    await client.resendVerification(NEW_EMAIL);
+    await client.resendVerification('nobody@example.com');
+
+    expect(backend.mailbox.filter((mail) => mail.kind === 'verify').map((mail) => mail.to)).toEqual([
+      NEW_EMAIL,
+      NEW_EMAIL,
+    ]);
+    const call = backend.calls.findLast((c) => c.path === '/auth/verify-email/resend');
+    expect(call?.credentials).toBe('omit');
+    expect(backend.lastJsonBody('/auth/verify-email/resend')).toEqual({ email: 'nobody@example.com' });
+  });
+
+  it('reads the /users/me of a server that does not report verification as "unknown"', async () => {
+    backend.omitEmailVerified = true;
+    const client = await signedInTab();
+
+    expect(client.getState()).toEqual({ status: 'signed-in', user: { ...ADA, emailVerified: null } });
+  });
+});
+
+describe('forgotten password', () => {
+  const NEW_PASSWORD = 'another long passphrase';
+
+  it('forgotPassword answers the same for a known and an unknown address', async () => {
+    const client = newTab();
+
+    await client.forgotPassword(EMAIL);
+    await client.forgotPassword('nobody@example.com');
+
+    expect(backend.mailbox.map((mail) => mail.to)).toEqual([EMAIL]);
+    expect(backend.lastJsonBody('/auth/password/forgot')).toEqual({ email: 'nobody@example.com' });
+  });
+
+  it('resetPassword sets the new password and ends every session; the old password stops working', async () => {
+    const signedIn = await signedInTab();
+    const client = newTab();
+    await client.forgotPassword(EMAIL);
+    const token = backend.lastLinkTo(EMAIL, 'reset');
+
+    await client.resetPassword(token, NEW_PASSWORD);
+
+    expect(backend.lastJsonBody('/auth/password/reset')).toEqual({ token, new_password: NEW_PASSWORD });
+    expect(backend.liveSessions()).toEqual([]);
+    await expect(client.login(EMAIL, PASSWORD)).rejects.toMatchObject({ status: 401 });
+    await client.login(EMAIL, NEW_PASSWORD);
+    expect(status(client)).toBe('signed-in');
+    expect(status(signedIn)).toBe('signed-in'); // until its next refresh, which the server refuses
+  });
+
+  it('resetPassword: a refused password is explained and the link still works', async () => {
+    const client = newTab();
+    await client.forgotPassword(EMAIL);
+    const token = backend.lastLinkTo(EMAIL, 'reset');
+
+    await expect(client.resetPassword(token, 'short')).rejects.toMatchObject({
+      status: 422,
+      message: 'password: must be at least 12 characters',
+    });
+    await client.resetPassword(token, NEW_PASSWORD);
+  });
+
+  it('resetPassword: a used or superseded link gets the generic sentence', async () => {
+    const client = newTab();
+    await client.forgotPassword(EMAIL);
+    const older = backend.lastLinkTo(EMAIL, 'reset');
+    await client.forgotPassword(EMAIL);
+    const newer = backend.lastLinkTo(EMAIL, 'reset');
+
+    await expect(client.resetPassword(older, NEW_PASSWORD)).rejects.toThrow(LINK_REFUSED);
+    await client.resetPassword(newer, NEW_PASSWORD);
+    await expect(client.resetPassword(newer, NEW_PASSWORD)).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('signed-in account management', () => {
+  const NEW_PASSWORD = 'another long passphrase';
+
+  it('changePassword sends both passwords with the bearer token, no cookie; other sessions end, ours stays', async () => {
+    const client = await signedInTab();
+    const other = backend.seedOtherSession();
+
+    await client.changePassword(PASSWORD, NEW_PASSWORD);
+
+    const call = backend.calls.find((c) => c.path === '/auth/password/change');
+    expect(call?.credentials).toBe('omit');
+    expect(call?.headers.get('Authorization')).toMatch(/^Bearer access-/);
+    expect(backend.lastJsonBody('/auth/password/change')).toEqual({
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    expect(backend.liveSessions()).toHaveLength(1);
+    expect(backend.liveSessions()).not.toContain(other);
+    expect(status(client)).toBe('signed-in');
+  });
+
+  it("changePassword: a wrong current password is the server's sentence, and the session stays", async () => {
+    const client = await signedInTab();
+
+    await expect(client.changePassword('not it', NEW_PASSWORD)).rejects.toThrow(WRONG_CURRENT_PASSWORD);
+    expect(status(client)).toBe('signed-in');
+  });
+
+  it('changePassword: a token that expired meanwhile is refreshed once, like every protected call', async () => {
+    const client = await signedInTab();
+    backend.expireAccessTokens();
+
+    await client.changePassword(PASSWORD, NEW_PASSWORD);
+
+    expect(backend.count('/auth/refresh')).toBe(1);
+    expect(backend.count('/auth/password/change')).toBe(2);
+  });
+
+  it('listSessions shows every live session, this one marked current, with dates parsed', async () => {
+    const client = await signedInTab();
+    const other = backend.seedOtherSession();
+
+    const sessions = await client.listSessions();
+
+    expect(sessions).toHaveLength(2);
+    const current = sessions.filter((session) => session.current);
+    expect(current).toHaveLength(1);
+    expect(sessions.find((session) => !session.current)?.id).toBe(other);
+    for (const session of sessions) {
+      expect(session.createdAt).toBeInstanceOf(Date);
+      expect(session.userAgent).toContain('Fake/1.0');
+      expect(Object.keys(session).sort()).toEqual(['createdAt', 'current', 'id', 'lastUsedAt', 'userAgent']);
+    }
+  });
+
+  it('listSessions refuses an answer it cannot read rather than show nonsense', async () => {
+    const client = await signedInTab();
+    const real = backend.fetch;
+    backend.fetch = async (url, init) =>
+      new URL(url).pathname === '/auth/sessions'
+        ? new Response(JSON.stringify([{ id: 1, current: 'yes' }]), { status: 200 })
+        : real(url, init);
+
+    await expect(client.listSessions()).rejects.toMatchObject({ status: 502 });
+  });
+
+  it('endSession ends that session only; an unknown or foreign id is "already ended"', async () => {
+    const client = await signedInTab();
+    const other = backend.seedOtherSession();
+    const stranger = backend.seedOtherSession('2');
+
+    await client.endSession(other);
+
+    expect(backend.calls.findLast((c) => c.method === 'DELETE')?.path).toBe(`/auth/sessions/${other}`);
+    expect(backend.liveSessions()).toHaveLength(1);
+    await expect(client.endSession(other)).rejects.toThrow(SESSION_ALREADY_ENDED);
+    await expect(client.endSession(stranger)).rejects.toMatchObject({ status: 404 });
+    expect(backend.liveSessions('2')).toEqual([stranger]);
+  });
+
+  it('endSession escapes the id into one path segment', async () => {
+    const client = await signedInTab();
+
+    await expect(client.endSession('../me')).rejects.toMatchObject({ status: 404 });
+
+    expect(backend.calls.at(-1)?.path).toBe('/auth/sessions/..%2Fme');
+  });
+
+  it('endOtherSessions keeps only this browser signed in', async () => {
+    const client = await signedInTab();
+    backend.seedOtherSession();
+    backend.seedOtherSession();
+
+    await client.endOtherSessions();
+
+    const sessions = await client.listSessions();
+    expect(sessions.map((session) => session.current)).toEqual([true]);
+    expect(status(client)).toBe('signed-in');
+  });
+
+  it('an ended session is signed out at its next refresh', async () => {
+    const hub = new FakeChannelHub();
+    const mine = await signedInTab();
+    const elsewhere = await signedInTab({ channel: hub.join() });
+
+    await mine.endOtherSessions();
+    backend.expireAccessTokens();
+
+    await expect(elsewhere.request('/users/me')).rejects.toThrow(SESSION_ENDED);
+    expect(elsewhere.getState()).toEqual({ status: 'signed-out', notice: SESSION_ENDED });
+    expect(status(mine)).toBe('signed-in');
   });
 });

@@ -1,5 +1,5 @@
-// The browser side of the auth contract (DESIGN §3), free of any UI framework: the access token
-// lives in this object's memory only, the refresh token in an HttpOnly cookie the browser sends.
+// The browser side of the auth contract (the HTTP API in SECURITY.md), free of any UI framework:
+// the access token lives in this object's memory only, the refresh token in an HttpOnly cookie.
 
 import { ApiError, apiErrorFromResponse, networkError } from './api-errors';
 import { noRefreshLock, type AuthChannel, type AuthMessage, type RefreshLock } from './cross-tab';
@@ -7,6 +7,24 @@ import { noRefreshLock, type AuthChannel, type AuthMessage, type RefreshLock } f
 export interface User {
   id: string;
   email: string;
+  /** Whether the owner proved the address; null when the server does not say. */
+  emailVerified: boolean | null;
+}
+
+/** What registering did: an account ready to sign in, or a verification mail on its way. */
+export type RegisterResult =
+  | { kind: 'created'; user: User }
+  /** `message` is the server's sentence; the same for a new and a taken address, on purpose. */
+  | { kind: 'verification-sent'; message: string };
+
+/** One signed-in browser or device of the account, as `GET /auth/sessions` lists it. */
+export interface SessionInfo {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  userAgent: string | null;
+  /** The session this browser holds. */
+  current: boolean;
 }
 
 export type AuthState =
@@ -59,12 +77,15 @@ class SupersededError extends ApiError {
 
 export const SESSION_ENDED = 'Your session has ended. Please sign in again.';
 export const SIGNED_OUT_ELSEWHERE = 'You signed out in another tab.';
+export const CHECK_YOUR_EMAIL =
+  'Check your email: we sent a link to confirm the address. Open it to finish creating your account.';
 export const LOGOUT_UNCONFIRMED =
   'You are signed out in this browser, but the server did not confirm the logout, so your session may still be active there.';
 
 // Cookie-authenticated calls carry this header: a cross-site <form> cannot set it, and a
-// cross-site fetch that sets it needs a CORS preflight the backend refuses (DESIGN §3).
+// cross-site fetch that sets it needs a CORS preflight the backend refuses.
 const CSRF_HEADER = { 'X-Requested-With': 'XMLHttpRequest' } as const;
+const JSON_HEADER = { 'Content-Type': 'application/json' } as const;
 
 /**
  * When to refresh a token that lives `lifetimeMs`: a little before it expires (a fifth of its
@@ -100,12 +121,55 @@ function parseTokenGrant(body: unknown): TokenGrant {
 
 function parseUser(body: unknown): User {
   if (typeof body === 'object' && body !== null) {
-    const { id, email } = body as Record<string, unknown>;
-    if ((typeof id === 'string' || typeof id === 'number') && typeof email === 'string') {
-      return { id: String(id), email };
+    const { id, email, email_verified: verified } = body as Record<string, unknown>;
+    if (
+      (typeof id === 'string' || typeof id === 'number') &&
+      typeof email === 'string' &&
+      (typeof verified === 'boolean' || verified === undefined)
+    ) {
+      return { id: String(id), email, emailVerified: verified ?? null };
     }
   }
   throw new ApiError(502, 'The server sent a user this app does not understand.');
+}
+
+function parseDate(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function parseSession(item: unknown): SessionInfo | null {
+  if (typeof item !== 'object' || item === null) return null;
+  const record = item as Record<string, unknown>;
+  const { id, current } = record;
+  const createdAt = parseDate(record.created_at);
+  const lastUsedAt = record.last_used_at == null ? null : parseDate(record.last_used_at);
+  const userAgent = record.user_agent;
+  const idOk = typeof id === 'string' || typeof id === 'number';
+  const agentOk = typeof userAgent === 'string' || userAgent == null;
+  if (!idOk || typeof current !== 'boolean' || createdAt === null || !agentOk) return null;
+  if (record.last_used_at != null && lastUsedAt === null) return null;
+  return { id: String(id), createdAt, lastUsedAt, userAgent: userAgent ?? null, current };
+}
+
+function parseSessions(body: unknown): SessionInfo[] {
+  const sessions = Array.isArray(body) ? (body as unknown[]).map(parseSession) : [null];
+  if (sessions.some((session) => session === null)) {
+    throw new ApiError(502, 'The server sent a session list this app does not understand.');
+  }
+  return sessions as SessionInfo[];
+}
+
+/** The `detail` sentence of a 202 answer, or `fallback` when the body has none. */
+async function acceptedMessage(response: Response, fallback: string): Promise<string> {
+  try {
+    const body: unknown = await response.json();
+    const detail = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).detail : null;
+    return typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 export class AuthClient {
@@ -197,15 +261,74 @@ export class AuthClient {
     this.#channel?.post({ type: 'signed-in', userId: user.id });
   }
 
-  /** Creates an account; does not sign in. Throws `ApiError` (409 taken, 422 invalid...). */
-  async register(email: string, password: string): Promise<User> {
-    const response = await this.#call('/auth/register', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
+  /**
+   * Creates an account; does not sign in. `201`: ready to sign in; `202`: a verification mail is
+   * on its way (when the project requires verified addresses). Throws `ApiError` (409, 422...).
+   */
+  async register(email: string, password: string): Promise<RegisterResult> {
+    const response = await this.#postJson('/auth/register', { email, password });
     if (!response.ok) throw await apiErrorFromResponse(response, 'register');
-    return parseUser(await response.json());
+    if (response.status === 202) {
+      return { kind: 'verification-sent', message: await acceptedMessage(response, CHECK_YOUR_EMAIL) };
+    }
+    return { kind: 'created', user: parseUser(await response.json()) };
+  }
+
+  /** Proves the address with the token from the mailed link. Throws `ApiError` (400: bad link). */
+  async verifyEmail(token: string): Promise<void> {
+    const response = await this.#postJson('/auth/verify-email', { token });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'verify');
+  }
+
+  /** Asks for a new verification link; the answer is the same whether or not the address exists. */
+  async resendVerification(email: string): Promise<void> {
+    const response = await this.#postJson('/auth/verify-email/resend', { email });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+  }
+
+  /** Asks for a password-reset link; the answer is the same whether or not the address exists. */
+  async forgotPassword(email: string): Promise<void> {
+    const response = await this.#postJson('/auth/password/forgot', { email });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+  }
+
+  /**
+   * Sets a new password with the token from the mailed link; the server ends every session of
+   * the account. Throws `ApiError`: 400 for a bad link, 422 for a password it refuses (the link
+   * still works, so the person can try another).
+   */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const response = await this.#postJson('/auth/password/reset', { token, new_password: newPassword });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'reset');
+  }
+
+  /** Changes the signed-in user's password; the server ends the account's other sessions. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const response = await this.request('/auth/password/change', {
+      method: 'POST',
+      headers: JSON_HEADER,
+      body: JSON.stringify({ current_password: currentPassword, new_password: newPassword }),
+    });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'change-password');
+  }
+
+  /** The account's live sessions, this browser's marked `current`. */
+  async listSessions(): Promise<SessionInfo[]> {
+    const response = await this.request('/auth/sessions');
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    return parseSessions(await response.json());
+  }
+
+  /** Ends one session of the account (the browser holding it is signed out at its next refresh). */
+  async endSession(id: string): Promise<void> {
+    const response = await this.request(`/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'end-session');
+  }
+
+  /** Ends every session of the account except this browser's. */
+  async endOtherSessions(): Promise<void> {
+    const response = await this.request('/auth/sessions/revoke-others', { method: 'POST' });
+    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
   }
 
   /**
@@ -373,6 +496,16 @@ export class AuthClient {
     const response = await this.#sendWithToken('/users/me', {}, token);
     if (!response.ok) throw await apiErrorFromResponse(response, 'request');
     return parseUser(await response.json());
+  }
+
+  /** An anonymous JSON call: no cookie, no token (the link's token or the address is the input). */
+  #postJson(path: string, body: Record<string, string>): Promise<Response> {
+    return this.#call(path, {
+      method: 'POST',
+      credentials: 'omit',
+      headers: JSON_HEADER,
+      body: JSON.stringify(body),
+    });
   }
 
   #sendWithToken(path: string, init: RequestInit, token: string): Promise<Response> {

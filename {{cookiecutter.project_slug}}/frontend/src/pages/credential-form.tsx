@@ -1,22 +1,19 @@
 // What the sign-in and sign-up forms share: the email and password fields, and the submit cycle
 // that shows the backend's refusal in words.
 
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../auth/api-errors';
+import { useState, type ReactNode } from 'react';
+import { FormError, useSubmit, type Submission } from './use-submit';
 
-export interface CredentialForm {
+export interface CredentialForm extends Submission {
   email: string;
   setEmail: (value: string) => void;
   password: string;
   setPassword: (value: string) => void;
-  error: string | null;
-  pending: boolean;
-  onSubmit: (event: FormEvent<HTMLFormElement>) => void;
 }
 
 /**
- * Form state around `submit(email, password)`. A refusal becomes `error` (ApiError messages are
- * written for people); `clearPasswordOnError` spares the user a stale password after a refusal.
+ * Form state around `submit(email, password)`. `clearPasswordOnError` spares the user a stale
+ * password after a refusal.
  */
 export function useCredentialForm(
   submit: (email: string, password: string) => Promise<void>,
@@ -24,44 +21,25 @@ export function useCredentialForm(
 ): CredentialForm {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function run(): Promise<void> {
-    setError(null);
-    setPending(true);
-    try {
-      await submit(email.trim(), password);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.');
+  const submission = useSubmit(
+    () => submit(email.trim(), password),
+    () => {
       if (clearPasswordOnError) setPassword('');
-    } finally {
-      setPending(false);
-    }
-  }
-
-  return {
-    email,
-    setEmail,
-    password,
-    setPassword,
-    error,
-    pending,
-    onSubmit: (event) => {
-      event.preventDefault();
-      void run();
     },
-  };
+  );
+  return { ...submission, email, setEmail, password, setPassword };
 }
 
 interface CredentialFieldsProps {
   form: CredentialForm;
   idPrefix: string;
   passwordAutoComplete: 'current-password' | 'new-password';
+  /** Shown under the password field (the strength meter on sign-up). */
+  passwordHint?: ReactNode;
 }
 
 /** The labelled email and password inputs, and the alert region for the error. */
-export function CredentialFields({ form, idPrefix, passwordAutoComplete }: CredentialFieldsProps) {
+export function CredentialFields({ form, idPrefix, passwordAutoComplete, passwordHint }: CredentialFieldsProps) {
   return (
     <>
       <label htmlFor={`${idPrefix}-email`}>Email</label>
@@ -86,9 +64,8 @@ export function CredentialFields({ form, idPrefix, passwordAutoComplete }: Crede
         onChange={(e) => form.setPassword(e.target.value)}
         data-testid="password"
       />
-      <div className="error" role="alert" aria-live="assertive" data-testid={`${idPrefix}-error`}>
-        {form.error}
-      </div>
+      {passwordHint}
+      <FormError refusal={form.refusal} testId={`${idPrefix}-error`} />
     </>
   );
 }
