@@ -19,6 +19,7 @@ from app import audit
 from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
+from app.middleware.exposure import DevelopmentExposureWarning
 from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.routers import auth, health, users
 from app.services import build_services
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         services.engine.dispose()
+        # The counts of audit lines a flood made us leave out, up to the last moment.
+        audit.noise.flush()
 
     docs = settings.docs_enabled
     app = FastAPI(
@@ -77,6 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=CORS_EXPOSED_HEADERS,
         max_age=600,
     )
+    # Hardening: a development server reached from another machine says so, loudly (outermost,
+    # so that it sees every request, even one the layers below refuse).
+    if not settings.is_production:
+        app.add_middleware(DevelopmentExposureWarning)
     return app
 
 
