@@ -1,4 +1,4 @@
-"""Invariant 2: no token passes with another algorithm, a missing or wrong claim, a bad
+"""Token verification: no token passes with another algorithm, a missing or wrong claim, a bad
 signature, an expired or not-yet-valid time, or the wrong type."""
 
 from __future__ import annotations
