@@ -24,7 +24,7 @@ from app.devices import Devices
 from app.models import User
 from app.passwords import Passwords
 from app.refresh_sessions import RefreshSessions, Rotation
-from app.throttle import Throttle
+from app.throttle import Attempt, Throttle
 
 
 class LoginFailed(Exception):
@@ -90,22 +90,8 @@ class Logins:
             )
             raise LoginFailed
         new_hash = self._passwords.hash(password) if check.needs_rehash else None
-        with self._factory.begin() as session:
-            if new_hash is not None:
-                session.execute(
-                    update(User).where(User.id == found.id).values(password_hash=new_hash)
-                )
-            replaced = None
-            if cookies is not None and cookies.refresh_token:
-                replaced = self._refresh_sessions.revoke_in(
-                    session, cookies.refresh_token, "new login"
-                )
-            rotation = self._refresh_sessions.start_in(session, found.id)
-            self._throttle.succeeded(session, attempt)
-        if new_hash is not None:
-            audit.event("password_rehashed", user_id=found.id)
-        if replaced is not None and replaced.ended:
-            audit.event("session_replaced", user_id=replaced.user_id, family_id=replaced.family_id)
+        held = cookies.refresh_token if cookies else None
+        rotation = self._start_session(found.id, attempt, new_hash=new_hash, held=held)
         audit.event(
             "login_succeeded",
             user_id=found.id,
@@ -115,6 +101,27 @@ class Logins:
         )
         device_cookie = self._devices.enrol(cookies.device, account) if cookies else None
         return SignedIn(user_id=found.id, rotation=rotation, device_cookie=device_cookie)
+
+    def _start_session(
+        self, user_id: str, attempt: Attempt, *, new_hash: str | None, held: str | None
+    ) -> Rotation:
+        """The second transaction: upgrade the hash, end the session the browser held, start
+        the new one, and give the attempt back to the throttle."""
+        with self._factory.begin() as session:
+            if new_hash is not None:
+                session.execute(
+                    update(User).where(User.id == user_id).values(password_hash=new_hash)
+                )
+            replaced = (
+                self._refresh_sessions.revoke_in(session, held, "new login") if held else None
+            )
+            rotation = self._refresh_sessions.start_in(session, user_id)
+            self._throttle.succeeded(session, attempt)
+        if new_hash is not None:
+            audit.event("password_rehashed", user_id=user_id)
+        if replaced is not None and replaced.ended:
+            audit.event("session_replaced", user_id=replaced.user_id, family_id=replaced.family_id)
+        return rotation
 
     @staticmethod
     def _find(session: Session, account: str) -> User | None:

@@ -21,8 +21,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, db
@@ -144,7 +145,7 @@ class RefreshSessions:
             return "refresh token expired"
         if family.created_at + self._max_age <= now:
             return "session reached its maximum age (SESSION_MAX_DAYS); the user signs in again"
-        won = session.execute(
+        result = session.execute(
             update(RefreshFamily)
             .where(
                 RefreshFamily.id == family.id,
@@ -152,8 +153,8 @@ class RefreshSessions:
                 RefreshFamily.revoked_at.is_(None),
             )
             .values(generation=stored.generation + 1)
-        ).rowcount
-        if won != 1:
+        )
+        if cast("CursorResult[Any]", result).rowcount != 1:
             self._revoke_family(session, family, now, "reuse")
             audit.event(
                 "refresh_reuse_detected",
@@ -170,12 +171,13 @@ class RefreshSessions:
     @staticmethod
     def _revoke_family(session: Session, family: RefreshFamily, now: float, reason: str) -> bool:
         """Revoke `family` unless it already was; whether this call ended it."""
-        ended = session.execute(
+        result = session.execute(
             update(RefreshFamily)
             .where(RefreshFamily.id == family.id, RefreshFamily.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
-        ).rowcount
-        return bool(ended)
+        )
+        # An UPDATE's result is a CursorResult, which knows how many rows matched.
+        return cast("CursorResult[Any]", result).rowcount == 1
 
     def _token_row(
         self, token: str, family_id: str, generation: int, now: float, family_created_at: float

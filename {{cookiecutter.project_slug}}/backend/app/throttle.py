@@ -114,7 +114,7 @@ class Throttled(Exception):
 
 
 @dataclass(frozen=True)
-class Counter:
+class CountedKey:
     """One counter after an attempt was counted on it."""
 
     kind: str
@@ -129,7 +129,7 @@ class Attempt:
 
     action: str
     client: str
-    counters: tuple[Counter, ...]
+    counters: tuple[CountedKey, ...]
     retry_after: int | None
 
 
@@ -204,7 +204,7 @@ class Throttle:
             .returning(LoginAttempt.key, LoginAttempt.attempts, LoginAttempt.window_started)
         )
         counters = tuple(
-            Counter(kinds[key], key, attempts, started)
+            CountedKey(kinds[key], key, attempts, started)
             for key, attempts, started in session.execute(statement).all()
         )
         waits = [
