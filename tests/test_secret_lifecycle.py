@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,14 @@ def test_rotation_keeps_the_old_secret_as_previous(project: Path) -> None:
     assert new_backend == new_frontend != old
     for name in ("backend", "frontend"):
         assert env_previous(project / name / ".env") == old
+    # Both files end the old secret's validity at the same UTC instant, which the output names.
+    ends = {
+        re.search(r"^BETTER_AUTH_SECRET_PREVIOUS_UNTIL=(.*)$", text, re.MULTILINE).group(1)
+        for text in ((project / name / ".env").read_text() for name in ("backend", "frontend"))
+    }
+    (end,) = ends
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", end)
+    assert end in run.stdout
     assert old not in run.stdout + run.stderr
     assert new_backend not in run.stdout + run.stderr
 

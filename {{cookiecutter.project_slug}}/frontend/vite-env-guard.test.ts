@@ -1,7 +1,20 @@
-// The rules that keep the server-side secret out of VITE_ variables and out of emitted files.
+// The rules that keep the server-side secret out of VITE_ variables and out of emitted files,
+// and the secret rule, held to agree with the backend's Python rule on one corpus.
 
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkApiUrl, findLeaks, findPublicEnvProblems, parsePort, secretValues } from './vite-env-guard';
+import {
+  checkApiUrl,
+  findLeaks,
+  findPublicEnvProblems,
+  findSecretProblems,
+  parsePort,
+  secretProblem,
+  secretValues,
+} from './vite-env-guard';
 
 const SECRET = 'k3Jx9-real-looking-secret-value-0123456789abc';
 
@@ -56,5 +69,78 @@ describe('findLeaks', () => {
     expect(findLeaks(`const a="${SECRET}"`, secrets)).toEqual(["the secret's value"]);
     expect(findLeaks('env.BETTER_AUTH_SECRET', secrets)).toEqual(['the name BETTER_AUTH_SECRET']);
     expect(findLeaks('const a = 1', secrets)).toEqual([]);
+  });
+});
+
+const BACKEND_APP = fileURLToPath(new URL('../backend/app/', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../backend/tests/secret_corpus.json', import.meta.url));
+const PYTHON = process.env.PYTHON ?? 'python3';
+// The backend's rule, run by the system Python on the candidates given on stdin.
+const PYTHON_RULE = [
+  'import json, sys',
+  'sys.path.insert(0, sys.argv[1])',
+  'import secret_policy',
+  'names = json.load(sys.stdin)',
+  'print(json.dumps([secret_policy.secret_problem("BETTER_AUTH_SECRET", c) for c in names]))',
+].join('\n');
+const pythonMissing = spawnSync(PYTHON, ['--version']).error !== undefined;
+const skipPython = pythonMissing && process.env.CI !== 'true';
+if (skipPython) console.warn(`secret rule agreement skipped: ${PYTHON} is not installed`);
+
+function candidates(): string[] {
+  const corpus = JSON.parse(readFileSync(CORPUS, 'utf8')) as { candidates: string[] };
+  const generated = Array.from({ length: 25 }, () => [
+    randomBytes(32).toString('base64url'),
+    randomBytes(48).toString('base64url'),
+    randomBytes(32).toString('hex'),
+    randomBytes(32).toString('base64'),
+  ]).flat();
+  return [...corpus.candidates, ...generated];
+}
+
+describe('secretProblem', () => {
+  it.each([
+    ['a'.repeat(32), '32 hex characters, about 128 bits'],
+    ['a'.repeat(48), '48 hex characters, about 192 bits'],
+    ['correcthorse'.repeat(4), 'repeats itself'],
+    ['1234567890'.repeat(4), '40 decimal characters'],
+    ['qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM', 'mostly a sequence'],
+    ['replace-me-run-make-env', 'placeholder'],
+    ['', 'is missing'],
+  ])('refuses %j, saying why and how to fix it', (value, why) => {
+    const problem = secretProblem('BETTER_AUTH_SECRET', value);
+    expect(problem).toContain(why);
+    expect(problem).toMatch(/^BETTER_AUTH_SECRET .*Run 'make env' to generate one\.$/);
+  });
+
+  it('accepts random material in the usual encodings', () => {
+    for (let round = 0; round < 100; round += 1) {
+      for (const encoding of ['base64url', 'hex', 'base64'] as const) {
+        expect(secretProblem('BETTER_AUTH_SECRET', randomBytes(32).toString(encoding))).toBeNull();
+      }
+    }
+  });
+
+  it('checks the previous secret only during a rotation', () => {
+    const good = randomBytes(32).toString('base64url');
+    expect(findSecretProblems({ BETTER_AUTH_SECRET: good, BETTER_AUTH_SECRET_PREVIOUS: '' })).toEqual([]);
+    expect(findSecretProblems({ BETTER_AUTH_SECRET: good, BETTER_AUTH_SECRET_PREVIOUS: 'a'.repeat(48) })).toEqual([
+      expect.stringContaining('BETTER_AUTH_SECRET_PREVIOUS in frontend/.env is 48 hex characters'),
+    ]);
+    expect(findSecretProblems({})).toEqual([expect.stringContaining('BETTER_AUTH_SECRET in frontend/.env is missing')]);
+  });
+
+  it.skipIf(skipPython)('agrees word for word with the backend rule on the shared corpus', () => {
+    const values = candidates();
+    const run = spawnSync(PYTHON, ['-c', PYTHON_RULE, BACKEND_APP], {
+      input: JSON.stringify(values),
+      encoding: 'utf8',
+    });
+    expect(run.error, `${PYTHON} could not run`).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    const expected = JSON.parse(run.stdout) as (string | null)[];
+    expect(values.map((value) => secretProblem('BETTER_AUTH_SECRET', value))).toEqual(expected);
+    expect(expected.filter((verdict) => verdict === null).length).toBeGreaterThanOrEqual(100);
+    expect(expected.filter((verdict) => verdict !== null).length).toBeGreaterThanOrEqual(25);
   });
 });

@@ -1,7 +1,9 @@
-// Build-time guards that keep the server-side secret out of the browser bundle. Used by
-// vite.config.ts; kept apart so the rules can be unit-tested without running a build.
+// Build-time guards that keep the server-side secret out of the browser bundle, and refuse a
+// secret that is not random material. Used by vite.config.ts; kept apart so the rules can be
+// unit-tested without running a build.
 
 import type { Plugin } from 'vite';
+import policyFile from './../backend/app/secret_policy.json' with { type: 'json' };
 
 export const PUBLIC_PREFIX = 'VITE_';
 export const SECRET_NAMES = ['BETTER_AUTH_SECRET', 'BETTER_AUTH_SECRET_PREVIOUS'] as const;
@@ -46,6 +48,109 @@ export function findPublicEnvProblems(env: Env): string[] {
     }
   }
   return problems;
+}
+
+// The secret rule: a port of backend/app/secret_policy.py, reading the same parameters and
+// sentences, so the backend, scripts/ and this build refuse the same values in the same words
+// (vite-env-guard.test.ts runs both on one corpus). See that file for what each check means.
+
+type Reason = 'missing' | 'placeholder' | 'short' | 'entropy' | 'repetition' | 'sequence';
+
+interface SecretPolicy {
+  min_bytes: number;
+  min_bits: number;
+  alphabets: { name: string; size: number; pattern: string; padding: string }[];
+  min_distinct_trigram_percent: number;
+  max_sequence_step_percent: number;
+  keyboard_rows: string[][];
+  placeholder_markers: string[];
+  messages: Record<Reason, string>;
+}
+
+const POLICY: SecretPolicy = policyFile;
+const ALPHABETS = POLICY.alphabets.map((alphabet) => ({
+  ...alphabet,
+  // Python's re.fullmatch: the whole value, code point by code point.
+  regex: new RegExp(`^(?:${alphabet.pattern})$`, 'u'),
+}));
+const KEYS = new Map<string, readonly [number, number]>(
+  POLICY.keyboard_rows.flatMap((layers, row) =>
+    layers.flatMap((layer) => Array.from(layer, (key, column) => [key, [row, column]] as const)),
+  ),
+);
+
+function say(reason: Reason, values: Record<string, string | number>): string {
+  return POLICY.messages[reason].replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
+}
+
+function isSequenceStep(left: string, right: string): boolean {
+  if (Math.abs((left.codePointAt(0) ?? 0) - (right.codePointAt(0) ?? 0)) === 1) return true;
+  const here = KEYS.get(left);
+  const there = KEYS.get(right);
+  return here !== undefined && there !== undefined && here[0] === there[0] && Math.abs(here[1] - there[1]) === 1;
+}
+
+function stripTrailing(value: string, padding: string): string {
+  const characters = Array.from(value);
+  while (characters.length > 0 && padding.includes(characters[characters.length - 1] ?? '')) {
+    characters.pop();
+  }
+  return characters.join('');
+}
+
+function shapeProblem(name: string, characters: string[]): string | null {
+  const trigrams = characters.slice(0, -2).map((_, index) => characters.slice(index, index + 3).join(''));
+  const distinct = new Set(trigrams).size;
+  const minPercent = POLICY.min_distinct_trigram_percent;
+  if (trigrams.length > 0 && distinct * 100 < trigrams.length * minPercent) {
+    const percent = Math.floor((distinct * 100) / trigrams.length);
+    return say('repetition', { name, percent, min_percent: minPercent });
+  }
+  const steps = characters.length - 1;
+  const sequential = characters
+    .slice(1)
+    .filter((character, index) => isSequenceStep(characters[index] ?? '', character)).length;
+  const maxPercent = POLICY.max_sequence_step_percent;
+  if (steps > 0 && sequential * 100 >= steps * maxPercent) {
+    const percent = Math.floor((sequential * 100) / steps);
+    return say('sequence', { name, percent, max_percent: maxPercent });
+  }
+  return null;
+}
+
+/** Why `value` cannot be the secret `name`, as a sentence with the fix; null when it can. */
+export function secretProblem(name: string, value: string | undefined): string | null {
+  if (value === undefined || value === '') return say('missing', { name });
+  const lowered = value.toLowerCase();
+  if (POLICY.placeholder_markers.some((marker) => lowered.includes(marker))) {
+    return say('placeholder', { name });
+  }
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes < POLICY.min_bytes) return say('short', { name, bytes, min_bytes: POLICY.min_bytes });
+  const alphabet = ALPHABETS.find((candidate) => candidate.regex.test(value));
+  if (alphabet === undefined) throw new Error('secret_policy.json: the last alphabet must match anything');
+  const length = Array.from(alphabet.padding ? stripTrailing(value, alphabet.padding) : value).length;
+  const bits = length * Math.log2(alphabet.size);
+  if (bits < POLICY.min_bits) {
+    return say('entropy', {
+      name,
+      length,
+      alphabet: alphabet.name,
+      bits: Math.floor(bits),
+      min_bits: POLICY.min_bits,
+    });
+  }
+  return shapeProblem(name, Array.from(value));
+}
+
+/** The secrets in frontend/.env that the rule refuses: the secret always, the previous one when
+ * a rotation is under way. */
+export function findSecretProblems(env: Env): string[] {
+  const [current, previous] = SECRET_NAMES;
+  const problems = [secretProblem(`${current} in frontend/.env`, env[current]?.trim())];
+  const previousValue = env[previous]?.trim();
+  if (previousValue) problems.push(secretProblem(`${previous} in frontend/.env`, previousValue));
+  return problems.filter((problem): problem is string => problem !== null);
 }
 
 /** FRONTEND_PORT as a number, or a sentence saying what is wrong and how to fix it. */

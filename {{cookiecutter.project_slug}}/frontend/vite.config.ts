@@ -9,6 +9,7 @@ import {
   PUBLIC_PREFIX,
   checkApiUrl,
   findPublicEnvProblems,
+  findSecretProblems,
   parsePort,
   refuseSecretsInBundle,
   secretValues,
@@ -33,6 +34,8 @@ export default defineConfig(({ command, mode, isPreview }) => {
   if (command === 'build' || isDevServer) {
     const apiUrlProblem = checkApiUrl(env.VITE_API_URL);
     if (apiUrlProblem !== null) problems.push(apiUrlProblem);
+    // The same rule as the backend's: a weak secret stops the build as it stops the server.
+    problems.push(...findSecretProblems(env));
   }
   const port = parsePort(env.FRONTEND_PORT);
   if (isDevServer && typeof port === 'string') problems.push(port);

@@ -1,24 +1,29 @@
 """Read, merge and atomically write the project's `.env` files without losing a user's edits.
 
 Standard library only: the cookiecutter hook runs this with whatever Python baked the project,
-before any virtualenv exists.
+before any virtualenv exists. Whether a secret is usable is decided by the backend's own rule,
+`backend/app/secret_policy.py` (standard library only too), loaded here by its path.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
+import sys
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 SECRET_KEY = "BETTER_AUTH_SECRET"  # noqa: S105 -- the variable name, not a secret
 PREVIOUS_SECRET_KEY = "BETTER_AUTH_SECRET_PREVIOUS"  # noqa: S105
-MIN_SECRET_BYTES = 32
+PREVIOUS_UNTIL_KEY = "BETTER_AUTH_SECRET_PREVIOUS_UNTIL"
 SECRET_ENTROPY_BYTES = 48
-PLACEHOLDER_MARKERS = ("replace-me", "change-me", "changeme", "placeholder", "example")
 ENV_FILE_MODE = 0o600
+SECRET_POLICY = Path(__file__).resolve().parent.parent / "backend" / "app" / "secret_policy.py"
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
@@ -40,17 +45,25 @@ def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_ENTROPY_BYTES)
 
 
-def secret_problem(value: str | None) -> str | None:
-    """Why `value` is not usable as BETTER_AUTH_SECRET, or None when it is."""
-    if not value:
-        return "is missing"
-    lowered = value.lower()
-    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
-        return "is a placeholder from .env.example"
-    size = len(value.encode())
-    if size < MIN_SECRET_BYTES:
-        return f"is {size} bytes; it must be at least {MIN_SECRET_BYTES}"
-    return None
+@cache
+def _secret_policy() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("secret_policy", SECRET_POLICY)
+    if spec is None or spec.loader is None or not SECRET_POLICY.exists():
+        raise EnvFileError(f"{SECRET_POLICY}: missing; restore it from git before running this")
+    module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as an import would: its dataclasses look their module up.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def secret_problem(name: str, value: str | None) -> str | None:
+    """Why `value` cannot be the secret called `name`, as a sentence with the fix; None if it can.
+
+    The backend's settings and the frontend build apply the very same rule.
+    """
+    problem: str | None = _secret_policy().secret_problem(name, value)
+    return problem
 
 
 def _unquote(raw: str) -> str:

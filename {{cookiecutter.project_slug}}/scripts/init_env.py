@@ -23,7 +23,7 @@ def choose_secret(pairs: list[envfile.EnvPair], force_new: bool) -> tuple[str, s
         return envfile.new_secret(), "generated a new secret (--force-new-secret)"
     for pair in pairs:
         existing = envfile.read(pair.env).get(envfile.SECRET_KEY)
-        if existing is not None and envfile.secret_problem(existing) is None:
+        if existing is not None and envfile.secret_problem(envfile.SECRET_KEY, existing) is None:
             where = pair.env.relative_to(PROJECT_DIR)
             return existing, f"kept the existing secret from {where}"
     return envfile.new_secret(), "generated a new secret"

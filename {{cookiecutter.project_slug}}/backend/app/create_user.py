@@ -2,8 +2,8 @@
 
 Works with registration switched off, which is how operators (and `make demo`) add users. The
 password comes from --password, else $CREATE_USER_PASSWORD, else stdin, so it need not appear
-in the process list or shell history. Running it again for an existing email changes nothing
-and succeeds.
+in the process list or shell history, and must pass the same policy as a registration. Running
+it again for an existing email changes nothing and succeeds.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from app.accounts import EmailTaken
 from app.db import DatabaseNotReady
+from app.password_policy import password_problem
 from app.schemas import RegisterIn
 from app.services import build_services
 from app.settings import ENV_FILE, SettingsError, load_settings
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: the settings in {args.env_file} are unusable:\n{error}", file=sys.stderr)
         return 1
+    problem = password_problem(request.password, request.email)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         services = build_services(settings)
     except DatabaseNotReady as error:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app import audit
-from app.errors import NotAuthenticated
+from app.errors import BrowserCheckFailed, NotAuthenticated
 from app.models import User
 from app.services import Services
 from app.tokens import AccessClaims
@@ -16,6 +16,8 @@ from app.tokens import AccessClaims
 # Only documents the bearer scheme in OpenAPI, so Swagger's "Authorize" button works; the
 # token itself was already verified by the middleware before routing.
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+# Enough to recognise an origin in an error message; a hostile header is not echoed whole.
+MAX_SHOWN_ORIGIN = 100
 
 
 def get_services(request: Request) -> Services:
@@ -55,21 +57,31 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def require_browser_request(request: Request, services: ServicesDep) -> None:
-    """Cookie calls must come from an allowed origin and carry X-Requested-With.
+    """Cookie calls must come from an allowed Origin and carry a non-empty X-Requested-With.
 
-    SameSite=Strict already keeps the cookie off cross-site requests; this is the second lock:
-    a custom header cannot be sent cross-origin without a CORS preflight the browser refuses.
+    SameSite=Strict already keeps the cookies off cross-site requests; this is the second lock:
+    a custom header (any value) cannot be sent cross-origin without a CORS preflight that the
+    browser refuses for origins outside CORS_ORIGINS, and a cross-site form cannot send it at
+    all. Checked whether or not a cookie came along, before anything sets or clears one.
     """
     origin = request.headers.get("origin")
-    requested_with = request.headers.get("x-requested-with")
-    if origin not in services.settings.cors_origins or requested_with != "XMLHttpRequest":
+    requested_with = request.headers.get("x-requested-with", "").strip()
+    missing = []
+    if origin is None:
+        missing.append("Origin header is missing")
+    elif origin not in services.settings.cors_origins:
+        shown = origin if len(origin) <= MAX_SHOWN_ORIGIN else origin[:MAX_SHOWN_ORIGIN] + "..."
+        missing.append(f"Origin {shown} is not allowed")
+    if not requested_with:
+        missing.append("X-Requested-With header is missing")
+    if missing:
         audit.event(
             "cookie_request_rejected",
             path=request.url.path,
             origin=origin,
-            has_requested_with=requested_with is not None,
+            has_requested_with=bool(requested_with),
         )
-        raise NotAuthenticated
+        raise BrowserCheckFailed("; ".join(missing))
 
 
-BrowserRequest = Depends(require_browser_request)
+BrowserRequest = Annotated[None, Depends(require_browser_request)]

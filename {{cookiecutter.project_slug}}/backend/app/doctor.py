@@ -2,9 +2,10 @@
 
 `python -m app.doctor` checks that backend/.env and frontend/.env (when there is a frontend)
 exist, hold the same usable secret and are readable by their owner only, validates every
-backend setting, and says whether the SMTP server answers. `python -m app.doctor --token TOKEN`
-(or `--token -` to read it from stdin, keeping it out of shell history) verifies a token exactly
-as the running backend would. Secrets are compared, never printed.
+backend setting, reports where a secret rotation stands and says whether the SMTP server answers.
+`python -m app.doctor --token TOKEN` (or `--token -` to read it from stdin, keeping it out of
+shell history) verifies a token exactly as the running backend would. Secrets are compared,
+never printed.
 """
 
 from __future__ import annotations
@@ -15,17 +16,21 @@ import hmac
 import stat
 import sys
 import time
+from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from app.mail.smtp import DeliveryFailed, SmtpTransport
-from app.settings import BACKEND_DIR, Settings, SettingsError, load_settings, secret_problem
+from app.secret_policy import secret_problem
+from app.settings import BACKEND_DIR, UNTIL_FORMAT, Settings, SettingsError, load_settings
 from app.tokens import AccessTokens, InvalidToken
 
 # The names of the keys, not their values.
 SECRET = "BETTER_AUTH_SECRET"  # noqa: S105
 PREVIOUS = "BETTER_AUTH_SECRET_PREVIOUS"
+PREVIOUS_UNTIL = "BETTER_AUTH_SECRET_PREVIOUS_UNTIL"
 FROM_STDIN = "-"
 # The doctor asks the SMTP server for a sign of life, not a delivery: a short wait is enough.
 SMTP_PROBE_TIMEOUT_SECONDS = 3
@@ -48,8 +53,35 @@ def _file_findings(path: Path, label: str) -> tuple[list[str], dict[str, str | N
     return problems, values
 
 
-def check_project(project_dir: Path) -> list[str]:
-    """Every problem with the project's `.env` files, as sentences with their fix."""
+def rotation_state(settings: Settings, now: float) -> tuple[str | None, str | None]:
+    """Where a rotation stands: (a note, a problem), each None when there is nothing to say."""
+    until = settings.better_auth_secret_previous_until
+    if until is None:
+        return None, None
+    shown = until.astimezone(UTC).strftime(UNTIL_FORMAT)
+    if settings.better_auth_secret_previous is None:
+        return None, (
+            f"{PREVIOUS_UNTIL} is set but {PREVIOUS} is empty: remove {PREVIOUS_UNTIL} "
+            "from both .env files"
+        )
+    if now < until.timestamp():
+        return f"{PREVIOUS} is accepted for verification until {shown}", None
+    return None, (
+        f"{PREVIOUS} expired at {shown} and no longer verifies anything: remove it and "
+        f"{PREVIOUS_UNTIL} from both .env files"
+    )
+
+
+@dataclass
+class Findings:
+    """Problems, each a sentence with its fix, and notes: facts that are not problems."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_project(project_dir: Path) -> Findings:
+    """Everything wrong with the project's `.env` files and settings, and a rotation's state."""
     backend_env = project_dir / "backend" / ".env"
     problems, backend = _file_findings(backend_env, "backend/.env")
     if (project_dir / "frontend").is_dir():
@@ -57,7 +89,7 @@ def check_project(project_dir: Path) -> list[str]:
             project_dir / "frontend" / ".env", "frontend/.env"
         )
         problems += frontend_problems
-        for key in (SECRET, PREVIOUS):
+        for key in (SECRET, PREVIOUS, PREVIOUS_UNTIL):
             mine, theirs = backend.get(key) or "", frontend.get(key) or ""
             if backend and frontend and not hmac.compare_digest(mine.encode(), theirs.encode()):
                 problems.append(
@@ -66,10 +98,14 @@ def check_project(project_dir: Path) -> list[str]:
                 )
     if backend_env.exists():
         try:
-            load_settings(_env_file=backend_env)
+            settings = load_settings(_env_file=backend_env)
         except SettingsError as error:
             problems += [line for line in str(error).splitlines() if line not in problems]
-    return problems
+        else:
+            note, problem = rotation_state(settings, time.time())
+            problems += [problem] if problem else []
+            return Findings(problems, [note] if note else [])
+    return Findings(problems)
 
 
 def explain_token(token: str, env_file: Path) -> tuple[bool, str]:
@@ -131,15 +167,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(explanation)
         return 0 if accepted else 1
-    problems = check_project(args.project)
-    for problem in problems:
+    findings = check_project(args.project)
+    for problem in findings.problems:
         print(f"problem: {problem}")
-    if not problems:
-        print("ok: .env files exist, match, are long enough and readable by their owner only")
+    if not findings.problems:
+        print(
+            "ok: .env files exist, match, hold a random secret and are readable by their owner only"
+        )
+    for note in findings.notes:
+        print(f"rotation: {note}")
     smtp_line = _smtp_line(args.project)
     if smtp_line is not None:
         print(smtp_line)
-    return 1 if problems else 0
+    return 1 if findings.problems else 0
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.accounts import EmailTaken, LoginFailed
+from app.accounts import EmailTaken, WeakPassword
+from app.logins import LoginFailed
 from app.refresh_sessions import RefreshRejected
 from app.throttle import Throttled
 
@@ -18,13 +21,26 @@ class NotAuthenticated(Exception):
     """A request that must be refused as unauthenticated; the audit log already says why."""
 
 
+class BrowserCheckFailed(Exception):
+    """A cookie request without an allowed Origin or an X-Requested-With header; the message
+    names what is missing. Not an authentication failure: the credentials were never looked at."""
+
+
 def not_authenticated() -> JSONResponse:
     """The one answer to every authentication failure, whatever the precise reason was."""
     return JSONResponse(NOT_AUTHENTICATED, status_code=401, headers=BEARER_CHALLENGE)
 
 
+def _validation_detail(loc: tuple[Any, ...], msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
 async def _unauthenticated(_request: Request, _error: Exception) -> JSONResponse:
     return not_authenticated()
+
+
+async def _browser_check_failed(_request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=403)
 
 
 async def _throttled(_request: Request, error: Throttled) -> JSONResponse:
@@ -39,18 +55,24 @@ async def _email_taken(_request: Request, _error: Exception) -> JSONResponse:
     return JSONResponse({"detail": "This email address is already registered"}, status_code=409)
 
 
+async def _weak_password(_request: Request, error: Exception) -> JSONResponse:
+    # The same shape as any other validation error: where, and why in words.
+    detail = [_validation_detail(("body", "password"), str(error), "value_error")]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
     # FastAPI's default answer echoes the offending input, which may be a password or a token:
     # keep where and what, drop the value.
-    detail = [
-        {"loc": item["loc"], "msg": item["msg"], "type": item["type"]} for item in error.errors()
-    ]
+    detail = [_validation_detail(item["loc"], item["msg"], item["type"]) for item in error.errors()]
     return JSONResponse({"detail": detail}, status_code=422)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     for error_type in (LoginFailed, RefreshRejected, NotAuthenticated):
         app.add_exception_handler(error_type, _unauthenticated)
+    app.add_exception_handler(BrowserCheckFailed, _browser_check_failed)
     app.add_exception_handler(Throttled, _throttled)
     app.add_exception_handler(EmailTaken, _email_taken)
+    app.add_exception_handler(WeakPassword, _weak_password)
     app.add_exception_handler(RequestValidationError, _invalid_request)

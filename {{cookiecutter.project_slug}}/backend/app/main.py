@@ -19,6 +19,7 @@ from app import audit
 from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
+from app.middleware.exposure import DevelopmentExposureWarning
 from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.project import PROJECT_NAME
 from app.routers import auth, health, users
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with services.mail_worker.running():
             yield
         services.engine.dispose()
+        # The counts of audit lines a flood made us leave out, up to the last moment.
+        audit.noise.flush()
 
     docs = settings.docs_enabled
     app = FastAPI(
@@ -79,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=CORS_EXPOSED_HEADERS,
         max_age=600,
     )
+    # Hardening: a development server reached from another machine says so, loudly (outermost,
+    # so that it sees every request, even one the layers below refuse).
+    if not settings.is_production:
+        app.add_middleware(DevelopmentExposureWarning)
     return app
 
 

@@ -8,17 +8,22 @@ a time. Revocation is the same kind of UPDATE on the same row, so it is seen by 
 on the next refresh; nothing about a family is kept in process memory. Presenting any other
 generation (a stolen copy, or the loser of a race) revokes the family: the thief and the victim
 are both signed out, which is the point.
+
+A family also has an absolute maximum age (SESSION_MAX_DAYS): no token of it outlives that, and
+rotation past it is refused, so refreshing often enough cannot keep one login alive forever.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, db
@@ -38,11 +43,22 @@ class RefreshRejected(Exception):
 
 @dataclass(frozen=True)
 class Rotation:
-    """The outcome of a successful refresh: who it is for and their next refresh token."""
+    """The outcome of a successful login or refresh: who it is for, their next refresh token,
+    and for how many seconds that token will be accepted (a cookie should not live longer)."""
 
     user_id: str
     family_id: str
     refresh_token: str
+    max_age: int
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A family a token named: whose it is, and whether this revocation is what ended it."""
+
+    user_id: str
+    family_id: str
+    ended: bool
 
 
 def _digest(token: str) -> str:
@@ -57,24 +73,31 @@ class RefreshSessions:
         factory: SessionFactory,
         *,
         lifetime_seconds: int,
+        max_age_seconds: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._factory = factory
         self._lifetime = lifetime_seconds
+        self._max_age = max_age_seconds
         self._clock = clock
 
     def start(self, user_id: str) -> Rotation:
         """A new family for `user_id`, with its first token."""
+        with self._factory.begin() as session:
+            return self.start_in(session, user_id)
+
+    def start_in(self, session: Session, user_id: str) -> Rotation:
+        """`start` inside the caller's write transaction."""
         now = self._clock()
         family_id = secrets.token_hex(16)
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self._factory.begin() as session:
-            # Expired tokens can never be used again; dropping them here keeps the table small.
-            db.delete_unlocked(session, RefreshToken.token_hash, RefreshToken.expires_at <= now)
-            session.add(RefreshFamily(id=family_id, user_id=user_id, generation=0, created_at=now))
-            session.flush()
-            session.add(self._token_row(token, family_id, 0, now))
-        return Rotation(user_id=user_id, family_id=family_id, refresh_token=token)
+        # Expired tokens can never be used again; dropping them here keeps the table small.
+        db.delete_unlocked(session, RefreshToken.token_hash, RefreshToken.expires_at <= now)
+        session.add(RefreshFamily(id=family_id, user_id=user_id, generation=0, created_at=now))
+        session.flush()
+        row = self._token_row(token, family_id, 0, now, family_created_at=now)
+        session.add(row)
+        return self._rotation(user_id, family_id, token, row, now)
 
     def rotate(self, token: str) -> Rotation:
         """Replace `token` with the next one; raises RefreshRejected, revoking on reuse."""
@@ -91,13 +114,19 @@ class RefreshSessions:
 
     def revoke(self, token: str) -> None:
         """End the family of `token` (logout); unknown tokens are ignored."""
-        now = self._clock()
         with self._factory.begin() as session:
-            found = self._find(session, token)
-            if found is not None:
-                _, family = found
-                self._revoke_family(session, family, now, "logout")
-                audit.event("logout", user_id=family.user_id, family_id=family.id)
+            revocation = self.revoke_in(session, token, "logout")
+        if revocation is not None:
+            audit.event("logout", user_id=revocation.user_id, family_id=revocation.family_id)
+
+    def revoke_in(self, session: Session, token: str, reason: str) -> Revocation | None:
+        """End the family of `token` inside the caller's transaction; None for unknown tokens."""
+        found = self._find(session, token)
+        if found is None:
+            return None
+        _, family = found
+        ended = self._revoke_family(session, family, self._clock(), reason)
+        return Revocation(user_id=family.user_id, family_id=family.id, ended=ended)
 
     def _find(self, session: Session, token: str) -> tuple[RefreshToken, RefreshFamily] | None:
         row = session.execute(
@@ -114,7 +143,9 @@ class RefreshSessions:
             return f"family revoked ({family.revoked_reason})"
         if stored.expires_at <= now:
             return "refresh token expired"
-        won = session.execute(
+        if family.created_at + self._max_age <= now:
+            return "session reached its maximum age (SESSION_MAX_DAYS); the user signs in again"
+        result = session.execute(
             update(RefreshFamily)
             .where(
                 RefreshFamily.id == family.id,
@@ -122,8 +153,8 @@ class RefreshSessions:
                 RefreshFamily.revoked_at.is_(None),
             )
             .values(generation=stored.generation + 1)
-        ).rowcount
-        if won != 1:
+        )
+        if cast("CursorResult[Any]", result).rowcount != 1:
             self._revoke_family(session, family, now, "reuse")
             audit.event(
                 "refresh_reuse_detected",
@@ -133,21 +164,34 @@ class RefreshSessions:
             )
             return "reuse of a rotated refresh token; family revoked"
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        session.add(self._token_row(token, family.id, stored.generation + 1, now))
-        return Rotation(user_id=family.user_id, family_id=family.id, refresh_token=token)
+        row = self._token_row(token, family.id, stored.generation + 1, now, family.created_at)
+        session.add(row)
+        return self._rotation(family.user_id, family.id, token, row, now)
 
     @staticmethod
-    def _revoke_family(session: Session, family: RefreshFamily, now: float, reason: str) -> None:
-        session.execute(
+    def _revoke_family(session: Session, family: RefreshFamily, now: float, reason: str) -> bool:
+        """Revoke `family` unless it already was; whether this call ended it."""
+        result = session.execute(
             update(RefreshFamily)
             .where(RefreshFamily.id == family.id, RefreshFamily.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
         )
+        # An UPDATE's result is a CursorResult, which knows how many rows matched.
+        return cast("CursorResult[Any]", result).rowcount == 1
 
-    def _token_row(self, token: str, family_id: str, generation: int, now: float) -> RefreshToken:
+    def _token_row(
+        self, token: str, family_id: str, generation: int, now: float, family_created_at: float
+    ) -> RefreshToken:
         return RefreshToken(
             token_hash=_digest(token),
             family_id=family_id,
             generation=generation,
-            expires_at=now + self._lifetime,
+            expires_at=min(now + self._lifetime, family_created_at + self._max_age),
         )
+
+    @staticmethod
+    def _rotation(
+        user_id: str, family_id: str, token: str, row: RefreshToken, now: float
+    ) -> Rotation:
+        max_age = math.ceil(row.expires_at - now)
+        return Rotation(user_id=user_id, family_id=family_id, refresh_token=token, max_age=max_age)

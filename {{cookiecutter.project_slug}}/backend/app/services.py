@@ -8,6 +8,10 @@ from sqlalchemy import Engine
 
 from app import db
 from app.accounts import Accounts
+from app.cookies import CookieTransport, device_cookie, refresh_cookie
+from app.derived_keys import derive_key
+from app.devices import Devices
+from app.logins import Logins
 from app.mail.outbox import Outbox
 from app.mail.sealing import BodyCipher
 from app.mail.smtp import SmtpTransport
@@ -16,7 +20,7 @@ from app.mail.worker import MailWorker, RetryPolicy
 from app.passwords import Passwords
 from app.refresh_sessions import RefreshSessions
 from app.settings import Settings
-from app.throttle import LoginThrottle
+from app.throttle import Throttle, policies_for
 from app.tokens import AccessTokens
 
 
@@ -26,7 +30,12 @@ class Services:
     engine: Engine
     tokens: AccessTokens
     accounts: Accounts
-    sessions: RefreshSessions
+    refresh_sessions: RefreshSessions
+    # Throttling for every guarded action, device-aware logins, the two cookies.
+    throttle: Throttle
+    logins: Logins
+    refresh_cookie: CookieTransport
+    device_cookie: CookieTransport
     # Mail: request code queues with `outbox.enqueue`; the app's lifespan runs `mail_worker`.
     outbox: Outbox
     mail_worker: MailWorker
@@ -45,20 +54,37 @@ def build_services(settings: Settings) -> Services:
         engine.dispose()
         raise
     factory = db.make_session_factory(engine)
-    throttle = LoginThrottle(
+    secret = settings.better_auth_secret.get_secret_value()
+    throttle = Throttle(
         factory,
         dialect=engine.dialect.name,
-        per_account=settings.login_max_attempts_per_account,
-        per_client=settings.login_max_attempts_per_client,
-        window_seconds=settings.login_window_seconds,
+        key=derive_key(secret, "throttle counters"),
+        policies=policies_for(settings),
+    )
+    passwords = Passwords(settings)
+    refresh_sessions = RefreshSessions(
+        factory,
+        lifetime_seconds=settings.refresh_token_seconds,
+        max_age_seconds=settings.session_max_seconds,
+    )
+    logins = Logins(
+        factory,
+        passwords=passwords,
+        throttle=throttle,
+        devices=Devices(derive_key(secret, "device cookies")),
+        refresh_sessions=refresh_sessions,
     )
     outbox, mail_worker = build_mail(settings, factory)
     return Services(
         settings=settings,
         engine=engine,
         tokens=AccessTokens(settings),
-        accounts=Accounts(factory, Passwords(settings), throttle),
-        sessions=RefreshSessions(factory, lifetime_seconds=settings.refresh_token_seconds),
+        accounts=Accounts(factory, passwords, throttle),
+        refresh_sessions=refresh_sessions,
+        throttle=throttle,
+        logins=logins,
+        refresh_cookie=refresh_cookie(settings),
+        device_cookie=device_cookie(settings),
         outbox=outbox,
         mail_worker=mail_worker,
     )

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+import time
+from datetime import UTC, datetime
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.mail.message import address_problem
 from app.mail.smtp_url import SmtpUrl, SmtpUrlError, parse_smtp_url
+from app.secret_policy import secret_problem
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = BACKEND_DIR / ".env"
-MIN_SECRET_BYTES = 32
-PLACEHOLDER_MARKERS = ("replace-me", "change-me", "changeme", "placeholder", "example")
-MAKE_ENV_HINT = "Run 'make env' to generate one."
 # OWASP's minimum argon2id profile (19 MiB, 2 passes): production refuses anything weaker.
 PRODUCTION_MIN_ARGON2_MEMORY_KIB = 19456
 PRODUCTION_MIN_ARGON2_TIME_COST = 2
@@ -31,22 +40,19 @@ SUPPORTED_DATABASES = {
     "postgresql": ("postgresql+psycopg",),
 }
 
+# --- Hardening: keys of backend/.env that scripts read, the rotation window's format ---
+# The only keys backend/.env may hold besides the settings below: `scripts/` reads them (the
+# backend does not), and any other unknown key is refused as a likely misspelling.
+SCRIPT_KEYS = frozenset({"BACKEND_PORT"})
+UNTIL_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_UNTIL_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# A rotation needs one access-token lifetime (60 min at most); an end further away than this
+# keeps a retired secret alive for no reason, which is what the end is there to prevent.
+MAX_PREVIOUS_SECRET_HOURS = 24
+
 
 class SettingsError(Exception):
     """The configuration cannot be used; the message has one line per problem, each with its fix."""
-
-
-def secret_problem(name: str, value: str) -> str | None:
-    """Why `value` cannot sign tokens, as a sentence naming `name` and the fix; None if it can."""
-    if not value:
-        return f"{name} is missing. {MAKE_ENV_HINT}"
-    lowered = value.lower()
-    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
-        return f"{name} is a placeholder from .env.example. {MAKE_ENV_HINT}"
-    size = len(value.encode())
-    if size < MIN_SECRET_BYTES:
-        return f"{name} is {size} bytes; it must be at least {MIN_SECRET_BYTES}. {MAKE_ENV_HINT}"
-    return None
 
 
 def origin_problem(origin: str) -> str | None:
@@ -103,11 +109,35 @@ def app_url_problem(url: str) -> str | None:
     return None
 
 
+class _DotEnvWithUnknownKeys(PydanticBaseSettingsSource):
+    """`backend/.env` as pydantic-settings reads it, plus every key nothing reads, even an empty
+    one (pydantic-settings drops those), so that `extra="forbid"` names a misspelt key instead of
+    the backend quietly running on a default."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self._inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        data = {
+            key: value for key, value in self._inner().items() if key.upper() not in SCRIPT_KEYS
+        }
+        if isinstance(self._inner, DotEnvSettingsSource):
+            fields = self.settings_cls.model_fields
+            for key, value in self._inner.env_vars.items():
+                if key.lower() not in fields and key.upper() not in SCRIPT_KEYS:
+                    data.setdefault(key, value or "")
+        return data
+
+
 class Settings(BaseSettings):
     """Every setting the backend reads. Field names are the `.env` keys, case-insensitively."""
 
     model_config = SettingsConfigDict(
-        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="forbid", frozen=True
     )
 
     environment: Literal["development", "production"] = "development"
@@ -134,6 +164,27 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
 
+    # --- Hardening: end of a rotation, device budget, test headroom, absolute session age ---
+    better_auth_secret_previous_until: datetime | None = None
+    login_max_attempts_per_device: int = Field(default=10, ge=1, le=1000)
+    # Tests and local end-to-end runs send everything from 127.0.0.1: this multiplies every
+    # action's per-client limit so they are not throttled as one client.
+    throttle_client_limit_multiplier: int = Field(default=1, ge=1, le=10000)
+    session_max_days: int = Field(default=30, ge=1, le=365)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, with backend/.env's unknown keys kept for `extra="forbid"`."""
+        dotenv = _DotEnvWithUnknownKeys(dotenv_settings)
+        return init_settings, env_settings, dotenv, file_secret_settings
+
     @field_validator("better_auth_secret")
     @classmethod
     def _secret_is_usable(cls, value: SecretStr) -> SecretStr:
@@ -151,6 +202,23 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(f"{problem} Or leave it empty when no rotation is under way.")
         return value
+
+    @field_validator("better_auth_secret_previous_until", mode="before")
+    @classmethod
+    def _until_is_utc(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime) and value.utcoffset() is not None:
+            return value
+        if isinstance(value, str) and _UNTIL_SHAPE.fullmatch(value):
+            try:
+                return datetime.strptime(value, UNTIL_FORMAT).replace(tzinfo=UTC)
+            except ValueError:
+                pass
+        raise ValueError(
+            f"BETTER_AUTH_SECRET_PREVIOUS_UNTIL is {str(value)[:40]!r}; write the instant in UTC "
+            "as 2026-12-01T12:00:00Z ('make rotate-secret' writes it)"
+        )
 
     @field_validator("database_url")
     @classmethod
@@ -187,9 +255,32 @@ class Settings(BaseSettings):
             )
         if self.argon2_memory_kib < 8 * self.argon2_parallelism:
             raise ValueError("ARGON2_MEMORY_KIB must be at least 8 x ARGON2_PARALLELISM")
+        self._check_rotation_window()
+        if self.session_max_days < self.refresh_token_days:
+            raise ValueError(
+                f"SESSION_MAX_DAYS ({self.session_max_days}) is shorter than REFRESH_TOKEN_DAYS "
+                f"({self.refresh_token_days}), so no refresh token could live its lifetime; raise "
+                "SESSION_MAX_DAYS or lower REFRESH_TOKEN_DAYS"
+            )
         if self.is_production:
             self._check_production()
         return self
+
+    def _check_rotation_window(self) -> None:
+        until = self.better_auth_secret_previous_until
+        if self.better_auth_secret_previous is not None and until is None:
+            raise ValueError(
+                "BETTER_AUTH_SECRET_PREVIOUS is set without BETTER_AUTH_SECRET_PREVIOUS_UNTIL, "
+                "so the old secret would be accepted forever; set the end as "
+                "2026-12-01T12:00:00Z ('make rotate-secret' writes both), or empty "
+                "BETTER_AUTH_SECRET_PREVIOUS"
+            )
+        if until is not None and until.timestamp() > time.time() + MAX_PREVIOUS_SECRET_HOURS * 3600:
+            raise ValueError(
+                f"BETTER_AUTH_SECRET_PREVIOUS_UNTIL is more than {MAX_PREVIOUS_SECRET_HOURS} h "
+                "from now; a rotation needs one access-token lifetime, so set it to the rotation "
+                "time plus ACCESS_TOKEN_MINUTES ('make rotate-secret' does)"
+            )
 
     def _check_production(self) -> None:
         if self.access_token_test_seconds is not None:
@@ -236,6 +327,24 @@ class Settings(BaseSettings):
     @property
     def refresh_token_seconds(self) -> int:
         return self.refresh_token_days * 86400
+
+    @property
+    def cookie_prefix(self) -> str:
+        """`__Secure-` in production: browsers then accept the cookie only from https with Secure,
+        so a plain-http page on a sibling host cannot plant one. (`__Host-` would force Path=/.)"""
+        return "__Secure-" if self.is_production else ""
+
+    @property
+    def session_max_seconds(self) -> int:
+        return self.session_max_days * 86400
+
+    @property
+    def previous_secret_until(self) -> float | None:
+        """The epoch second after which tokens signed with the previous secret are refused."""
+        until = self.better_auth_secret_previous_until
+        return (
+            None if until is None or self.better_auth_secret_previous is None else until.timestamp()
+        )
 
     @property
     def verification_secrets(self) -> tuple[str, ...]:
@@ -316,9 +425,22 @@ class Settings(BaseSettings):
         return parse_smtp_url(self.smtp_url.get_secret_value())
 
 
+def known_keys() -> list[str]:
+    """Every key backend/.env may hold: the settings, then the keys only scripts read."""
+    return [name.upper() for name in Settings.model_fields] + sorted(SCRIPT_KEYS)
+
+
+def _unknown_key(key: str) -> str:
+    close = difflib.get_close_matches(key, known_keys(), n=1, cutoff=0.6)
+    fix = f"did you mean {close[0]}?" if close else "backend/.env.example lists every setting."
+    return f"{key} is not a setting this backend reads; {fix} Rename or remove it in backend/.env"
+
+
 def _describe(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     field = ".".join(str(part) for part in error["loc"]).upper()
+    if error["type"] == "extra_forbidden":
+        return _unknown_key(field)
     if not field or message.startswith(field):
         return message
     return f"{field}: {message}; fix it in backend/.env"

@@ -4,6 +4,11 @@ python-jose checks the signature and the registered claims; on top of it every c
 required and type-checked as RFC 7519 defines it, because python-jose accepts a token without
 `exp`, `iss` or `aud` unless told otherwise and coerces `"exp": "123"` or `"iat": true` to numbers.
 Each rejection carries a sentence saying why, for the audit log and the doctor, never for clients.
+
+Two limits hold whoever signed a token (a service sharing the secret, or someone who learnt it):
+its lifetime (`exp - iat`) may not exceed the configured access lifetime plus the leeway, and its
+`iat` may not lie in the future beyond the leeway. A token signed with the previous secret is
+refused after BETTER_AUTH_SECRET_PREVIOUS_UNTIL. All three are checked on every cache hit too.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class AccessClaims:
     issued_at: float
     not_before: float
     expires_at: float
+    # The refresh family (login) the token was issued for; None for tokens minted elsewhere.
+    session_id: str | None = None
 
     @classmethod
     def from_payload(cls, claims: dict[str, Any]) -> AccessClaims:
@@ -58,14 +65,23 @@ class AccessClaims:
             issued_at=claims["iat"],
             not_before=claims["nbf"],
             expires_at=claims["exp"],
+            session_id=claims.get("sid"),
         )
 
-    def time_problem(self, now: float, leeway: int) -> str | None:
+    def time_problem(self, now: float, leeway: int, max_lifetime: int) -> str | None:
         """Why the token is not valid at `now`, or None; checked again on every cache hit."""
         if now >= self.expires_at + leeway:
             return f"expired {_duration(now - self.expires_at)} ago"
         if now + leeway < self.not_before:
             return f"is not valid yet: its nbf is {_duration(self.not_before - now)} from now"
+        if self.issued_at > now + leeway:
+            return f"claims to be issued {_duration(self.issued_at - now)} in the future (iat)"
+        lifetime = self.expires_at - self.issued_at
+        if lifetime > max_lifetime:
+            return (
+                f"lives {_duration(lifetime)} (exp - iat), longer than this server's access "
+                f"lifetime of {_duration(max_lifetime)} plus leeway"
+            )
         return None
 
 
@@ -107,6 +123,8 @@ def claims_problem(claims: Any, issuer: str, audience: str) -> str | None:
     for name in ("iss", "sub", "jti", "type"):
         if not _is_text(claims[name]):
             return f"has a {name} claim that is not a non-empty string"
+    if "sid" in claims and not _is_text(claims["sid"]):
+        return "has a sid claim that is not a non-empty string"
     aud = claims["aud"]
     audiences = [aud] if isinstance(aud, str) else aud
     if not isinstance(audiences, list) or not all(isinstance(item, str) for item in audiences):
@@ -124,9 +142,9 @@ class AccessTokens:
     """Signs access tokens with the current secret and verifies them against the secret set.
 
     Verified tokens are cached, keyed by the whole token string, so a hot client costs a dict
-    lookup; every hit still checks `exp` and `nbf` against the clock. The cache lives and dies
-    with this object, which is built from one secret set: a new secret means a new instance and
-    an empty cache.
+    lookup; every hit still checks the times and the end of the previous secret against the
+    clock. The cache lives and dies with this object, which is built from one secret set: a new
+    secret means a new instance and an empty cache.
     """
 
     def __init__(
@@ -140,22 +158,27 @@ class AccessTokens:
         # Keys are built as JWK objects so python-jose never parses a secret as JSON key material.
         self._keys = {key_id(secret): jwk.construct(secret, ALGORITHM) for secret in secrets_in_use}
         self._signing_kid = key_id(secrets_in_use[0])
+        self._previous_kid = key_id(secrets_in_use[1]) if len(secrets_in_use) > 1 else None
+        self._previous_until = settings.previous_secret_until
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._lifetime = settings.access_token_seconds
         self._leeway = settings.jwt_leeway_seconds
         self._clock = clock
-        self._cache: dict[str, AccessClaims] = {}
+        # Each verified token with the kid that verified it, so hits re-check the previous
+        # secret's end.
+        self._cache: dict[str, tuple[AccessClaims, str]] = {}
         self._cache_size = cache_size
 
     @property
     def known_key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
-    def issue(self, subject: str) -> str:
-        """A signed access token for `subject`, valid from now for the configured lifetime."""
+    def issue(self, subject: str, *, session_id: str | None = None) -> str:
+        """A signed access token for `subject`, valid from now for the configured lifetime;
+        `session_id` (the refresh family) goes into `sid`."""
         now = int(self._clock())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self._issuer,
             "aud": self._audience,
             "sub": subject,
@@ -165,6 +188,8 @@ class AccessTokens:
             "jti": secrets.token_urlsafe(16),
             "type": TOKEN_TYPE,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         signing_key = self._keys[self._signing_kid]
         return jwt.encode(claims, signing_key, ALGORITHM, headers={"kid": self._signing_kid})
 
@@ -177,16 +202,26 @@ class AccessTokens:
             if len(self._cache) >= self._cache_size:
                 del self._cache[next(iter(self._cache))]
             self._cache[token] = cached
-        problem = cached.time_problem(now, self._leeway)
+        claims, kid = cached
+        problem = self._time_problem(claims, kid, now)
         if problem:
             self._cache.pop(token, None)
             raise InvalidToken(problem)
-        return cached
+        return claims
 
-    def _verify_uncached(self, token: str) -> AccessClaims:
+    def _time_problem(self, claims: AccessClaims, kid: str, now: float) -> str | None:
+        retired_at = self._previous_until
+        if kid == self._previous_kid and retired_at is not None and now >= retired_at:
+            return (
+                "was signed with the previous secret, which BETTER_AUTH_SECRET_PREVIOUS_UNTIL "
+                f"retired {_duration(now - retired_at)} ago; the client should refresh"
+            )
+        return claims.time_problem(now, self._leeway, self._lifetime + self._leeway)
+
+    def _verify_uncached(self, token: str) -> tuple[AccessClaims, str]:
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidToken(f"is {len(token)} characters long; no access token is that long")
-        key = self._key_for(token)
+        kid, key = self._key_for(token)
         try:
             claims = jwt.decode(
                 token,
@@ -203,9 +238,9 @@ class AccessTokens:
         problem = claims_problem(claims, self._issuer, self._audience)
         if problem:
             raise InvalidToken(problem)
-        return AccessClaims.from_payload(claims)
+        return AccessClaims.from_payload(claims), kid
 
-    def _key_for(self, token: str) -> Key:
+    def _key_for(self, token: str) -> tuple[str, Key]:
         try:
             header = jwt.get_unverified_header(token)
         except Exception:
@@ -220,7 +255,7 @@ class AccessTokens:
                 f"was signed with another secret (kid {kid!r}; this server knows {known}): "
                 "the secret was rotated since, or the token belongs to another deployment"
             )
-        return self._keys[kid]
+        return kid, self._keys[kid]
 
     def _explain(self, token: str, error: Exception) -> str:
         if "Signature verification failed" in str(error):
@@ -234,5 +269,7 @@ class AccessTokens:
             return "has a payload that is not valid JSON"
         problem = claims_problem(claims, self._issuer, self._audience)
         if problem is None:
-            problem = AccessClaims.from_payload(claims).time_problem(self._clock(), self._leeway)
+            problem = AccessClaims.from_payload(claims).time_problem(
+                self._clock(), self._leeway, self._lifetime + self._leeway
+            )
         return problem or f"was rejected by python-jose ({type(error).__name__}: {error})"

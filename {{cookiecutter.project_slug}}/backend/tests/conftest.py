@@ -234,6 +234,25 @@ def audit_log() -> Iterator[AuditCapture]:
     logger.removeHandler(capture)
 
 
+@pytest.fixture(autouse=True)
+def fresh_audit_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with a full per-process budget of noise lines: a flood in one test
+    (the API fuzzer) must not leave the next one's audit lines suppressed."""
+    monkeypatch.setattr(audit, "noise", audit.NoiseLimiter())
+
+
+def browser_login(client: TestClient, account: Account, headers: dict[str, str]) -> dict[str, Any]:
+    """A browser login (cookies kept by `client`); its JSON body."""
+    response = client.post(
+        "/auth/login",
+        data={"username": account.email, "password": account.password},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def add_counters(factory: db.SessionFactory, **window_started: float) -> None:
     with factory.begin() as session:
         for key, started in window_started.items():

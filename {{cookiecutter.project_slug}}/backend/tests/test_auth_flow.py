@@ -1,4 +1,5 @@
-"""The HTTP contract of DESIGN.md section 3, and invariant 3: no refresh token works twice."""
+"""The HTTP contract of the auth endpoints, the browser check on cookie requests, and no
+refresh token working twice."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from http.cookies import SimpleCookie
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from jose import jwt
 
+from app.cookies import DEVICE_COOKIE_SECONDS
 from app.settings import Settings
 
 from .conftest import (
@@ -16,19 +19,28 @@ from .conftest import (
     AuditCapture,
     SettingsFactory,
     bearer,
+    browser_login,
     new_account,
     token_pair,
 )
 
+PRODUCTION = {
+    "environment": "production",
+    "cors_origins": "https://app.example.org",
+    "argon2_time_cost": 2,
+    "argon2_memory_kib": 19456,
+}
 
-def browser_login(client: TestClient, account: Account, headers: dict[str, str]) -> str:
-    response = client.post(
-        "/auth/login",
-        data={"username": account.email, "password": account.password},
-        headers=headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+
+# Stands for the bake's own allowed origin in parameters, which cannot read the settings.
+ALLOWED_ORIGIN = "allowed-origin"
+
+
+def allowed_origin_in(headers: dict[str, str], settings: Settings) -> dict[str, str]:
+    return {
+        name: settings.cors_origins[0] if value == ALLOWED_ORIGIN else value
+        for name, value in headers.items()
+    }
 
 
 def refresh_cookie(response_headers: list[str]) -> SimpleCookie:
@@ -59,16 +71,17 @@ def test_browser_login_sets_a_strict_http_only_cookie_scoped_to_auth(
     assert int(morsel["max-age"]) == settings.refresh_token_seconds
     assert not morsel["secure"]  # development: the API runs on plain http
     assert response.headers["cache-control"] == "no-store"
+    device = refresh_cookie(raw)["device"]
+    assert device["httponly"]
+    assert device["samesite"] == "strict"
+    assert device["path"] == "/auth"
+    assert int(device["max-age"]) == DEVICE_COOKIE_SECONDS
 
 
-def test_production_cookie_is_secure(make_settings: SettingsFactory, make_app: AppFactory) -> None:
-    settings = make_settings(
-        environment="production",
-        cors_origins="https://app.example.org",
-        argon2_time_cost=2,
-        argon2_memory_kib=19456,
-    )
-    app = make_app(settings)
+def test_production_cookies_are_secure_and_prefixed(
+    make_settings: SettingsFactory, make_app: AppFactory
+) -> None:
+    app = make_app(make_settings(**PRODUCTION))
     account = new_account(app)
     client = TestClient(app, base_url="https://api.example.org")
     response = client.post(
@@ -77,8 +90,16 @@ def test_production_cookie_is_secure(make_settings: SettingsFactory, make_app: A
         headers={"Origin": "https://app.example.org", "X-Requested-With": "XMLHttpRequest"},
     )
     assert response.status_code == 200
-    assert refresh_cookie(response.headers.get_list("set-cookie"))["refresh_token"]["secure"]
+    cookies = refresh_cookie(response.headers.get_list("set-cookie"))
+    assert set(cookies) == {"__Secure-refresh_token", "__Secure-device"}
+    assert all(cookies[name]["secure"] for name in cookies)
     assert "max-age=31536000" in response.headers["strict-transport-security"]
+    # The prefixed cookie is the one read back: a refresh from the browser works.
+    headers = {"Origin": "https://app.example.org", "X-Requested-With": "1"}
+    assert client.post("/auth/refresh", headers=headers).status_code == 200
+    client.cookies.clear()
+    client.cookies.set("refresh_token", cookies["__Secure-refresh_token"].value)
+    assert client.post("/auth/refresh", headers=headers).status_code == 401
 
 
 def test_token_endpoint_returns_both_tokens_and_no_cookie(
@@ -90,6 +111,25 @@ def test_token_endpoint_returns_both_tokens_and_no_cookie(
     assert response.status_code == 200
     assert set(response.json()) == {"access_token", "refresh_token", "token_type", "expires_in"}
     assert "set-cookie" not in response.headers
+
+
+def test_issued_access_tokens_name_their_session(
+    client: TestClient, account: Account, browser: dict[str, str], app: FastAPI
+) -> None:
+    """`sid` is the refresh family: the same across a login's refreshes, new for a new login."""
+
+    def sid(access_token: str) -> str:
+        session_id = app.state.services.tokens.verify(access_token).session_id
+        assert session_id == jwt.get_unverified_claims(access_token)["sid"]
+        return str(session_id)
+
+    pair = token_pair(client, account)
+    rotated = client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]}).json()
+    assert sid(pair["access_token"]) == sid(rotated["access_token"])
+    browser_session = sid(browser_login(client, account, browser)["access_token"])
+    assert browser_session != sid(pair["access_token"])
+    refreshed = client.post("/auth/refresh", headers=browser).json()
+    assert sid(refreshed["access_token"]) == browser_session
 
 
 def test_users_me_with_the_access_token(client: TestClient, account: Account) -> None:
@@ -180,33 +220,78 @@ def test_refresh_without_a_cookie_is_401(client: TestClient, browser: dict[str, 
             id="foreign-origin",
         ),
         pytest.param({"Origin": "null", "X-Requested-With": "XMLHttpRequest"}, id="null-origin"),
-        pytest.param({"Origin": "http://localhost:3000"}, id="missing-requested-with"),
+        pytest.param({"Origin": ALLOWED_ORIGIN}, id="missing-requested-with"),
     ],
 )
 def test_cross_site_cookie_refresh_is_refused(
     client: TestClient,
     account: Account,
     browser: dict[str, str],
+    settings: Settings,
     headers: dict[str, str],
     audit_log: AuditCapture,
 ) -> None:
     browser_login(client, account, browser)
-    response = client.post("/auth/refresh", headers=headers)
-    assert response.status_code == 401
+    response = client.post("/auth/refresh", headers=allowed_origin_in(headers, settings))
+    assert response.status_code == 403
     assert "set-cookie" not in response.headers
     assert audit_log.named("cookie_request_rejected")
     # The refused call did not consume the token: the real SPA can still refresh.
     assert client.post("/auth/refresh", headers=browser).status_code == 200
 
 
-def test_a_hostile_origin_is_clipped_in_the_audit_log(
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        pytest.param({}, "Origin header is missing; X-Requested-With header is missing", id="none"),
+        pytest.param(
+            {"Origin": "https://evil.example.net", "X-Requested-With": "XMLHttpRequest"},
+            "Origin https://evil.example.net is not allowed",
+            id="foreign-origin",
+        ),
+        pytest.param(
+            {"Origin": ALLOWED_ORIGIN, "X-Requested-With": "  "},
+            "X-Requested-With header is missing",
+            id="blank-requested-with",
+        ),
+    ],
+)
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/refresh", "/auth/logout"])
+def test_a_failed_browser_check_is_403_naming_what_is_missing(
+    client: TestClient,
+    account: Account,
+    settings: Settings,
+    path: str,
+    headers: dict[str, str],
+    detail: str,
+) -> None:
+    """Not `401 Not authenticated`: nothing about the credentials was looked at."""
+    headers = allowed_origin_in(headers, settings)
+    data = {"username": account.email, "password": account.password}
+    response = client.post(path, data=data if path == "/auth/login" else None, headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {"detail": detail}
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["XMLHttpRequest", "1", "fetch"])
+def test_any_non_empty_requested_with_passes(
+    client: TestClient, account: Account, settings: Settings, value: str
+) -> None:
+    headers = {"Origin": settings.cors_origins[0], "X-Requested-With": value}
+    browser_login(client, account, headers)
+    assert client.post("/auth/refresh", headers=headers).status_code == 200
+
+
+def test_a_hostile_origin_is_clipped_in_the_audit_log_and_the_answer(
     client: TestClient, audit_log: AuditCapture
 ) -> None:
     origin = "https://" + "a" * 5000 + ".example.net"
     response = client.post(
         "/auth/refresh", headers={"Origin": origin, "X-Requested-With": "XMLHttpRequest"}
     )
-    assert response.status_code == 401
+    assert response.status_code == 403
+    assert len(response.text) < 300
     logged = audit_log.named("cookie_request_rejected")[0]["origin"]
     assert len(logged) < 300
 
@@ -226,7 +311,7 @@ def test_cross_site_login_is_refused(
         data={"username": account.email, "password": account.password},
         headers=headers,
     )
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert "set-cookie" not in response.headers
 
 
@@ -252,21 +337,64 @@ def test_cookie_logout_from_a_foreign_origin_is_refused(
         "/auth/logout",
         headers={"Origin": "https://evil.example.net", "X-Requested-With": "XMLHttpRequest"},
     )
-    assert response.status_code == 401
+    assert response.status_code == 403
     assert client.post("/auth/refresh", headers=browser).status_code == 200
 
 
-def test_json_logout_revokes_the_family(client: TestClient, account: Account) -> None:
+def test_json_logout_revokes_the_family_and_touches_no_cookie(
+    client: TestClient, account: Account
+) -> None:
     pair = token_pair(client, account)
     logout = client.post("/auth/logout", json={"refresh_token": pair["refresh_token"]})
     assert logout.status_code == 204
+    assert "set-cookie" not in logout.headers
     refresh = client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert refresh.status_code == 401
 
 
-def test_logout_without_any_token_is_a_harmless_204(client: TestClient) -> None:
-    assert client.post("/auth/logout").status_code == 204
+def test_cross_site_logout_without_a_cookie_is_refused_and_clears_nothing(
+    client: TestClient,
+) -> None:
+    """A cross-site form posting to /auth/logout: no cookie, no body, no custom header."""
+    response = client.post("/auth/logout", headers={"Origin": "https://evil.example.net"})
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_logout_without_any_token_is_a_harmless_204(
+    client: TestClient, browser: dict[str, str]
+) -> None:
+    response = client.post("/auth/logout", headers=browser)
+    assert response.status_code == 204
+    assert refresh_cookie(response.headers.get_list("set-cookie"))["refresh_token"].value == ""
     assert client.post("/auth/logout", json={"refresh_token": "unknown"}).status_code == 204
+
+
+def test_a_new_browser_login_ends_the_session_the_browser_still_held(
+    client: TestClient, account: Account, browser: dict[str, str], audit_log: AuditCapture
+) -> None:
+    browser_login(client, account, browser)
+    old = client.cookies.get("refresh_token")
+    browser_login(client, account, browser)
+    assert client.cookies.get("refresh_token") != old
+    assert client.post("/auth/refresh", json={"refresh_token": old}).status_code == 401
+    (replaced,) = audit_log.named("session_replaced")
+    assert replaced["user_id"] == account.id
+    # The session the new login started is alive.
+    assert client.post("/auth/refresh", headers=browser).status_code == 200
+
+
+def test_a_failed_login_leaves_the_held_session_alone(
+    client: TestClient, account: Account, browser: dict[str, str]
+) -> None:
+    browser_login(client, account, browser)
+    response = client.post(
+        "/auth/login",
+        data={"username": account.email, "password": "not the password at all"},
+        headers=browser,
+    )
+    assert response.status_code == 401
+    assert client.post("/auth/refresh", headers=browser).status_code == 200
 
 
 def test_two_logins_are_independent_families(client: TestClient, account: Account) -> None:

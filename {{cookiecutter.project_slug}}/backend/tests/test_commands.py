@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,64 @@ def test_doctor_without_a_frontend_checks_the_backend_only(
     code, out = run_doctor(capsys, "--project", str(project))
     assert code == 1
     assert "backend/.env is missing" in out
+
+
+def test_doctor_names_a_secret_that_is_not_random(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for side in ("backend", "frontend"):
+        write_env(project / side / ".env", "a" * 48, project / "app.db")
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert "BETTER_AUTH_SECRET in backend/.env is 48 hex characters, about 192 bits" in out
+    assert "BETTER_AUTH_SECRET in frontend/.env is 48 hex characters" in out
+
+
+def add_rotation(project: Path, previous: str, until: str) -> None:
+    for side in ("backend", "frontend"):
+        env = project / side / ".env"
+        lines = (
+            f"BETTER_AUTH_SECRET_PREVIOUS={previous}\nBETTER_AUTH_SECRET_PREVIOUS_UNTIL={until}\n"
+        )
+        env.write_text(env.read_text() + lines)
+
+
+def utc(seconds_from_now: float) -> str:
+    return datetime.fromtimestamp(time.time() + seconds_from_now, tz=UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
+def test_doctor_reports_a_rotation_under_way(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = utc(600)
+    add_rotation(project, secrets.token_urlsafe(48), end)
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 0, out
+    assert f"rotation: BETTER_AUTH_SECRET_PREVIOUS is accepted for verification until {end}" in out
+
+
+def test_doctor_says_to_remove_an_expired_previous_secret(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = utc(-600)
+    add_rotation(project, secrets.token_urlsafe(48), end)
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert f"BETTER_AUTH_SECRET_PREVIOUS expired at {end}" in out
+    assert "remove it and BETTER_AUTH_SECRET_PREVIOUS_UNTIL from both .env files" in out
+
+
+def test_doctor_says_to_remove_an_end_without_a_previous_secret(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_rotation(project, "", utc(600))
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert (
+        "BETTER_AUTH_SECRET_PREVIOUS_UNTIL is set but BETTER_AUTH_SECRET_PREVIOUS is empty" in out
+    )
 
 
 def test_doctor_reports_invalid_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,6 +223,19 @@ def test_create_user_reads_the_password_from_stdin(
     assert "Created" in capsys.readouterr().out
 
 
+def test_create_user_applies_the_password_policy(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = str(project / "backend" / ".env")
+    code = create_user.main(
+        ["--email", "a@example.org", "--password", "password1234", "--env-file", env_file]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "too easy to guess (this is a very common password)" in err
+    assert "four or more unrelated words" in err
+
+
 def test_create_user_refuses_weak_passwords_and_bad_settings(
     project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -205,7 +277,7 @@ def test_commands_run_as_modules(project: Path) -> None:
             str(project / "backend" / ".env"),
         ],
         cwd=BACKEND_DIR,
-        env={**environment, "CREATE_USER_PASSWORD": "module password 1"},
+        env={**environment, "CREATE_USER_PASSWORD": "quiet harbour lantern 7"},
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,4 +1,4 @@
-"""Invariant 1: no request reaches a non-public route without a valid access token."""
+"""Default deny: no request reaches a non-public route without a valid access token."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariant 6 and invariant 2 under fuzzing: no input makes the verifier raise anything but
+"""Fuzzing the token checks and the API: no input makes the verifier raise anything but
 InvalidToken, and no generated request makes the API answer 5xx. Bounded to stay fast."""
 
 from __future__ import annotations

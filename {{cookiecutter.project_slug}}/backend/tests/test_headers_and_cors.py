@@ -1,4 +1,4 @@
-"""Invariant 5 (no foreign origin gets CORS approval; allowed ones get it on errors too) and the
+"""CORS (no foreign origin gets CORS approval; allowed ones get it on errors too) and the
 security headers every answer carries."""
 
 from __future__ import annotations

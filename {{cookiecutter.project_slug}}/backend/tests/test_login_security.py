@@ -1,21 +1,28 @@
 """Login: identical failures for unknown user and wrong password, throttling with Retry-After,
-hash upgrades, and invariant 4 for the audit log (no secret, token or password in it)."""
+NFKC passwords, hash upgrades, the transactions a login costs, and no secret, token or password
+in the audit log."""
 
 from __future__ import annotations
 
 import statistics
 import time
+import unicodedata
+from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event, text
 
 from app.settings import Settings
 
 from .conftest import (
+    FAST_ARGON2,
     Account,
     AppFactory,
     AuditCapture,
     SettingsFactory,
+    browser_login,
     new_account,
     token_pair,
 )
@@ -89,17 +96,21 @@ def test_account_is_throttled_with_retry_after_and_cors(
     assert attempt(client, new_account(app).email, "wrong password, long enough")[0] == 401
 
 
-def test_success_resets_the_account_counter(
+def test_a_success_takes_back_its_own_attempt_only(
     make_settings: SettingsFactory, make_app: AppFactory
 ) -> None:
+    """The owner's logins never pile up against the limit, but a success does not wipe the
+    failures others counted: signing in does not reopen guessing for strangers."""
     app = make_app(make_settings(login_max_attempts_per_account=3))
     account = new_account(app)
     client = TestClient(app)
+    for _ in range(5):
+        token_pair(client, account)
     for _ in range(2):
-        attempt(client, account.email, "wrong password, long enough")
-    token_pair(client, account)
-    for _ in range(3):
         assert attempt(client, account.email, "wrong password, long enough")[0] == 401
+    token_pair(client, account)
+    assert attempt(client, account.email, "wrong password, long enough")[0] == 401
+    assert attempt(client, account.email, account.password)[0] == 429
 
 
 def test_client_address_is_throttled_across_accounts(
@@ -138,6 +149,68 @@ def test_stale_hash_is_upgraded_on_login(
     assert "m=128," in stored
     token_pair(client, account)
     assert len(audit_log.named("password_rehashed")) == 1
+
+
+def test_passwords_are_compared_in_nfkc(app: FastAPI, client: TestClient) -> None:
+    """The same password typed as a composed or a decomposed é, or in full-width digits."""
+    composed = "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e 2024"
+    email = "nfkc@example.org"
+    app.state.services.accounts.register(email, composed)
+    for typed in (
+        composed,
+        unicodedata.normalize("NFD", composed),
+        composed.replace("2024", "\uff12\uff10\uff12\uff14"),
+    ):
+        assert attempt(client, email, typed)[0] == 200, ascii(typed)
+    assert attempt(client, email, "Cafe creme brulee 2024")[0] == 401
+
+
+def test_a_hash_of_an_unnormalised_password_still_verifies_and_is_upgraded(
+    app: FastAPI, client: TestClient, audit_log: AuditCapture
+) -> None:
+    """Accounts made before passwords were normalised keep working, and move to the NFKC form."""
+    typed = unicodedata.normalize("NFD", "R\u00e9sum\u00e9 of a long career 1999")
+    email = "legacy@example.org"
+    account = app.state.services.accounts.register(email, "placeholder password 1234")
+    hasher = PasswordHasher(
+        time_cost=FAST_ARGON2["argon2_time_cost"],
+        memory_cost=FAST_ARGON2["argon2_memory_kib"],
+        parallelism=FAST_ARGON2["argon2_parallelism"],
+    )
+    legacy_hash = hasher.hash(typed)
+    with app.state.services.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE users SET password_hash = :hash WHERE id = :id"),
+            {"hash": legacy_hash, "id": account.id},
+        )
+    assert attempt(client, email, typed)[0] == 200
+    assert audit_log.named("password_rehashed")
+    with app.state.services.engine.connect() as connection:
+        stored = connection.execute(text("SELECT password_hash FROM users")).scalar_one()
+    assert hasher.verify(stored, unicodedata.normalize("NFKC", typed))
+
+
+def test_a_login_costs_two_transactions_and_a_failure_one(
+    app: FastAPI, client: TestClient, account: Account, browser: dict[str, str]
+) -> None:
+    """Counting (both keys in one statement) and the user lookup share the first transaction;
+    the session start, the device reset and any hash upgrade share the second."""
+    token_pair(client, account)  # the first attempt of the minute also sweeps old counters
+    begun: list[Any] = []
+
+    def count(connection: Any) -> None:
+        begun.append(connection)
+
+    engine = app.state.services.engine
+    event.listen(engine, "begin", count)
+    try:
+        browser_login(client, account, browser)
+        assert len(begun) == 2
+        begun.clear()
+        assert attempt(client, account.email, "wrong password, long enough")[0] == 401
+        assert len(begun) == 1
+    finally:
+        event.remove(engine, "begin", count)
 
 
 def test_audit_log_never_carries_secrets_tokens_or_passwords(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -297,7 +298,10 @@ def test_pending_mail_survives_a_rotation_and_is_resealed_under_the_new_secret(
     mail_id = queue(services_of(make_app(before)), link)
 
     rotated = make_settings(
-        smtp_url=down, database_url=before.database_url, better_auth_secret_previous=old_secret
+        smtp_url=down,
+        database_url=before.database_url,
+        better_auth_secret_previous=old_secret,
+        better_auth_secret_previous_until=datetime.fromtimestamp(int(time.time()) + 900, tz=UTC),
     )
     deliver(services_of(make_app(rotated)))  # fails (SMTP down) and re-seals under the new key
     body = raw_body(services_of(make_app(rotated)), mail_id)

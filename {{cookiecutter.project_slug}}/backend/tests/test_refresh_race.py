@@ -1,5 +1,6 @@
 """Rotation is atomic under a real server: of 16 concurrent refreshes with one token, exactly one
-succeeds; the losers used a rotated token, so the family is revoked (invariant 3)."""
+succeeds; the losers used a rotated token, so the family is revoked: no refresh token works
+twice."""
 
 from __future__ import annotations
 

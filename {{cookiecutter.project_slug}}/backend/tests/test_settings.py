@@ -1,10 +1,14 @@
-"""Startup refusals: the backend will not run with a missing, short or placeholder secret, loose
-CORS origins, out-of-range lifetimes, or production settings that are not production-grade."""
+"""Startup refusals: the backend will not run with a secret that is not random material, a
+previous secret without an end, loose CORS origins, out-of-range lifetimes, unknown keys in
+backend/.env, or production settings that are not production-grade."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +66,155 @@ def test_placeholder_markers_are_refused(marker: str) -> None:
     assert "placeholder" in problems(better_auth_secret=marker + secrets.token_urlsafe(40))
 
 
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        pytest.param("a" * 32, "32 hex characters, about 128 bits", id="a-x32"),
+        pytest.param("a" * 48, "48 hex characters, about 192 bits", id="a-x48"),
+        pytest.param("a" * 64, "repeats itself", id="a-x64"),
+        pytest.param("correcthorse" * 4, "repeats itself", id="repeated-words"),
+        pytest.param("hunter2-" * 6, "repeats itself", id="repeated"),
+        pytest.param("1234567890" * 4, "40 decimal characters", id="digits"),
+        pytest.param("9" * 90, "repeats itself", id="long-digits"),
+        pytest.param(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            "mostly a sequence",
+            id="alphabet",
+        ),
+        pytest.param(
+            "qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM",
+            "mostly a sequence",
+            id="keyboard",
+        ),
+        pytest.param("replace-me-" + secrets.token_urlsafe(40), "placeholder", id="placeholder"),
+    ],
+)
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_secrets_that_are_not_random_material_are_refused(
+    secret: str, expected: str, environment: str
+) -> None:
+    message = problems(
+        better_auth_secret=secret,
+        environment=environment,
+        cors_origins="https://app.example.org",
+        argon2_time_cost=2,
+        argon2_memory_kib=19456,
+    )
+    assert message.startswith("BETTER_AUTH_SECRET ")
+    assert expected in message
+    assert message.endswith("Run 'make env' to generate one.")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: secrets.token_urlsafe(32), id="token_urlsafe-32"),
+        pytest.param(lambda: secrets.token_urlsafe(64), id="token_urlsafe-64"),
+        pytest.param(lambda: secrets.token_hex(32), id="openssl-rand-hex-32"),
+        pytest.param(
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode(), id="openssl-rand-base64-32"
+        ),
+    ],
+)
+def test_random_secrets_are_accepted(make: Any) -> None:
+    for _ in range(200):
+        load_settings(_env_file=EXAMPLE_ENV, better_auth_secret=make(), **FAST_ARGON2)
+
+
 def test_previous_secret_is_checked_like_the_current_one() -> None:
     assert "BETTER_AUTH_SECRET_PREVIOUS is 5 bytes" in problems(better_auth_secret_previous="short")
     same = secrets.token_urlsafe(48)
     assert "equals BETTER_AUTH_SECRET" in problems(
         better_auth_secret=same, better_auth_secret_previous=same
     )
+
+
+def utc(seconds_from_now: float) -> str:
+    return datetime.fromtimestamp(time.time() + seconds_from_now, tz=UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
+def test_a_previous_secret_needs_an_end() -> None:
+    previous = secrets.token_urlsafe(48)
+    assert "without BETTER_AUTH_SECRET_PREVIOUS_UNTIL" in problems(
+        better_auth_secret_previous=previous
+    )
+    settings = load_settings(
+        _env_file=EXAMPLE_ENV,
+        better_auth_secret=secrets.token_urlsafe(48),
+        better_auth_secret_previous=previous,
+        better_auth_secret_previous_until=utc(900),
+    )
+    assert settings.previous_secret_until is not None
+    assert abs(settings.previous_secret_until - (time.time() + 900)) < 5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-12-01 12:00:00",
+        "2026-12-01T12:00:00+01:00",
+        "2026-12-01T12:00:00",
+        "2026-13-01T12:00:00Z",
+        "tomorrow",
+        "1764590400",
+    ],
+)
+def test_the_end_must_be_an_utc_instant_like_the_example(value: str) -> None:
+    message = problems(
+        better_auth_secret_previous=secrets.token_urlsafe(48),
+        better_auth_secret_previous_until=value,
+    )
+    assert "BETTER_AUTH_SECRET_PREVIOUS_UNTIL" in message
+    assert "2026-12-01T12:00:00Z" in message
+
+
+def test_an_end_more_than_a_day_away_is_refused() -> None:
+    message = problems(
+        better_auth_secret_previous=secrets.token_urlsafe(48),
+        better_auth_secret_previous_until=utc(3 * 86400),
+    )
+    assert "more than 24 h from now" in message
+
+
+def test_session_age_must_cover_a_refresh_token() -> None:
+    message = problems(refresh_token_days=14, session_max_days=7)
+    assert "SESSION_MAX_DAYS (7) is shorter than REFRESH_TOKEN_DAYS (14)" in message
+
+
+def env_file(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "backend.env"
+    secret = secrets.token_urlsafe(48)
+    path.write_text(EXAMPLE_ENV.read_text().replace("replace-me-run-make-env", secret) + extra)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "ENVIROMENT=production",
+            "ENVIROMENT is not a setting this backend reads; did you mean ENVIRONMENT?",
+        ),
+        ("BACKEND_PROT=8000", "did you mean BACKEND_PORT?"),
+        ("LOGIN_MAX_ATTEMPTS_PER_ACOUNT=3", "did you mean LOGIN_MAX_ATTEMPTS_PER_ACCOUNT?"),
+        ("ACCESS_TOKEN_MINUTE=", "did you mean ACCESS_TOKEN_MINUTES?"),
+        ("COMPLETELY_UNRELATED=1", "backend/.env.example lists every setting"),
+    ],
+)
+def test_unknown_keys_in_the_env_file_are_refused_naming_the_closest(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=env_file(tmp_path, f"\n{line}\n"))
+    assert expected in str(refused.value)
+    assert "backend/.env" in str(refused.value)
+
+
+def test_keys_the_scripts_read_are_allowed(tmp_path: Path) -> None:
+    settings = load_settings(_env_file=env_file(tmp_path, "\nBACKEND_PORT=8123\n"))
+    assert settings.environment == "development"
 
 
 def test_empty_previous_secret_means_no_rotation() -> None:

@@ -1,4 +1,4 @@
-"""Invariant 2: no token passes with another algorithm, a missing or wrong claim, a bad
+"""Token verification: no token passes with another algorithm, a missing or wrong claim, a bad
 signature, an expired or not-yet-valid time, or the wrong type."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -183,16 +184,88 @@ def test_payload_that_is_not_json_is_explained(settings: Settings) -> None:
     assert reason
 
 
+def until(seconds_from_now: float) -> datetime:
+    return datetime.fromtimestamp(int(time.time() + seconds_from_now), tz=UTC)
+
+
 def test_previous_secret_verifies_but_never_signs(make_settings: SettingsFactory) -> None:
     old = make_settings()
     old_token = AccessTokens(old).issue("user-1")
-    rotated = make_settings(better_auth_secret_previous=old.better_auth_secret.get_secret_value())
+    rotated = make_settings(
+        better_auth_secret_previous=old.better_auth_secret.get_secret_value(),
+        better_auth_secret_previous_until=until(900),
+    )
     tokens = AccessTokens(rotated)
     assert tokens.verify(old_token).subject == "user-1"
     new_header = jwt.get_unverified_header(tokens.issue("user-1"))
     assert new_header["kid"] == key_id(secret_of(rotated))
     after_rotation = make_settings()
     assert "another secret" in rejection(AccessTokens(after_rotation), old_token)
+
+
+def test_previous_secret_is_refused_after_its_end_even_from_the_cache(
+    make_settings: SettingsFactory,
+) -> None:
+    old = make_settings()
+    old_token = AccessTokens(old).issue("user-1")
+    rotated = make_settings(
+        better_auth_secret_previous=old.better_auth_secret.get_secret_value(),
+        better_auth_secret_previous_until=until(60),
+    )
+    clock = [time.time()]
+    tokens = AccessTokens(rotated, clock=lambda: clock[0])
+    assert tokens.verify(old_token).subject == "user-1"
+    current_token = tokens.issue("user-2")
+    clock[0] += 61
+    assert "BETTER_AUTH_SECRET_PREVIOUS_UNTIL retired" in rejection(tokens, old_token)
+    # Tokens of the current secret are not affected by the end of the previous one.
+    assert tokens.verify(current_token).subject == "user-2"
+    ended = make_settings(
+        better_auth_secret_previous=old.better_auth_secret.get_secret_value(),
+        better_auth_secret_previous_until=until(-1),
+    )
+    assert "retired" in rejection(AccessTokens(ended), old_token)
+
+
+def test_a_lifetime_longer_than_this_servers_is_refused_whoever_signed_it(
+    settings: Settings,
+) -> None:
+    now = int(time.time())
+    ten_years = valid_claims(settings, iat=now, nbf=now, exp=now + 10 * 365 * 86400)
+    reason = rejection(AccessTokens(settings), sign(ten_years, secret_of(settings)))
+    assert "longer than this server's access lifetime" in reason
+    longest = settings.access_token_seconds + settings.jwt_leeway_seconds
+    at_the_limit = valid_claims(settings, iat=now, nbf=now, exp=now + longest)
+    assert AccessTokens(settings).verify(sign(at_the_limit, secret_of(settings)))
+
+
+def test_an_iat_in_the_future_is_refused_whoever_signed_it(settings: Settings) -> None:
+    now = int(time.time())
+    claims = valid_claims(settings, iat=now + 3600, nbf=now, exp=now + 300)
+    assert "issued" in rejection(AccessTokens(settings), sign(claims, secret_of(settings)))
+    skewed = valid_claims(settings, iat=now + settings.jwt_leeway_seconds, nbf=now, exp=now + 300)
+    assert AccessTokens(settings).verify(sign(skewed, secret_of(settings)))
+
+
+def test_cache_hit_still_checks_issued_at(settings: Settings) -> None:
+    """A clock stepped back makes a cached token's iat lie in the future: refused again."""
+    now = int(time.time())
+    clock = [float(now)]
+    tokens = AccessTokens(settings, clock=lambda: clock[0])
+    claims = valid_claims(settings, iat=now, nbf=now - 3600, exp=now + 300)
+    token = sign(claims, secret_of(settings))
+    assert tokens.verify(token)
+    clock[0] -= 1800
+    assert "in the future" in rejection(tokens, token)
+
+
+def test_session_id_is_carried_but_never_required(settings: Settings) -> None:
+    tokens = AccessTokens(settings)
+    assert tokens.verify(tokens.issue("user-1", session_id="family-7")).session_id == "family-7"
+    assert tokens.verify(tokens.issue("user-1")).session_id is None
+    assert "sid" not in jwt.get_unverified_claims(tokens.issue("user-1"))
+    bad = sign(valid_claims(settings, sid=42), secret_of(settings))
+    assert "sid claim" in rejection(tokens, bad)
 
 
 def test_cache_hit_still_checks_expiry(settings: Settings) -> None:

@@ -1,7 +1,11 @@
-"""Login, token, refresh, logout and registration: the paths DESIGN.md section 3 fixes.
+"""Login, token, refresh, logout and registration: the auth paths of the HTTP contract.
 
-Handlers are plain `def`: FastAPI runs them in its thread pool, so argon2 and database work
-never block the event loop that serves every other request.
+Handlers are plain `def`: FastAPI runs them in its thread pool, so argon2, the password policy
+and database work never block the event loop that serves every other request.
+
+A request without a JSON body is a browser's cookie request and must pass the browser check
+(allowed Origin, non-empty X-Requested-With) whether or not a cookie came along, before any
+cookie is read, set or cleared. A JSON body means a non-browser client: no cookie is involved.
 """
 
 from __future__ import annotations
@@ -11,15 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 
 from app import audit
-from app.accounts import MAX_PASSWORD_LENGTH
 from app.deps import BrowserRequest, ClientAddress, ServicesDep, require_browser_request
+from app.logins import BrowserCookies
+from app.password_policy import MAX_PASSWORD_LENGTH
 from app.refresh_sessions import RefreshRejected, Rotation
 from app.schemas import AccessTokenOut, RefreshIn, RegisterIn, TokenPairOut, UserOut
 from app.services import Services
-
-REFRESH_COOKIE = "refresh_token"
-# The browser sends the refresh cookie to the auth endpoints only, never to the rest of the API.
-REFRESH_COOKIE_PATH = "/auth"
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 registration_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -28,35 +29,23 @@ Username = Annotated[str, Form(min_length=1, max_length=320)]
 Password = Annotated[str, Form(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
-def _access_token(services: Services, user_id: str) -> AccessTokenOut:
+def _access_token(services: Services, rotation: Rotation) -> AccessTokenOut:
     return AccessTokenOut(
-        access_token=services.tokens.issue(user_id),
+        access_token=services.tokens.issue(rotation.user_id, session_id=rotation.family_id),
         expires_in=services.settings.access_token_seconds,
     )
 
 
 def _token_pair(services: Services, rotation: Rotation) -> TokenPairOut:
-    access = _access_token(services, rotation.user_id)
+    access = _access_token(services, rotation)
     return TokenPairOut(**access.model_dump(), refresh_token=rotation.refresh_token)
-
-
-def _set_refresh_cookie(response: Response, services: Services, token: str) -> None:
-    response.set_cookie(
-        REFRESH_COOKIE,
-        token,
-        max_age=services.settings.refresh_token_seconds,
-        path=REFRESH_COOKIE_PATH,
-        secure=services.settings.cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
 
 
 def _rotate(services: Services, token: str | None) -> Rotation:
     try:
         if not token:
             raise RefreshRejected("no refresh token in the request")
-        rotation = services.sessions.rotate(token)
+        rotation = services.refresh_sessions.rotate(token)
     except RefreshRejected as error:
         audit.event("refresh_rejected", reason=error.reason)
         raise
@@ -64,28 +53,39 @@ def _rotate(services: Services, token: str | None) -> Rotation:
     return rotation
 
 
-@router.post("/login", dependencies=[BrowserRequest])
+@router.post("/login")
 def login(
     username: Username,
     password: Password,
+    _browser: BrowserRequest,
+    request: Request,
     response: Response,
     services: ServicesDep,
     client: ClientAddress,
 ) -> AccessTokenOut:
-    """Browser login: the access token in the body, the refresh token in an HttpOnly cookie."""
-    user = services.accounts.authenticate(username, password, client)
-    rotation = services.sessions.start(user.id)
-    _set_refresh_cookie(response, services, rotation.refresh_token)
-    return _access_token(services, user.id)
+    """Browser login: the access token in the body, the refresh token in an HttpOnly cookie,
+    and the device cookie that keeps this browser's own attempt budget for the account."""
+    cookies = BrowserCookies(
+        device=services.device_cookie.read(request),
+        refresh_token=services.refresh_cookie.read(request),
+    )
+    signed_in = services.logins.sign_in(username, password, client=client, cookies=cookies)
+    rotation = signed_in.rotation
+    services.refresh_cookie.set(response, rotation.refresh_token, max_age=rotation.max_age)
+    if signed_in.device_cookie is not None:
+        services.device_cookie.set(response, signed_in.device_cookie)
+    return _access_token(services, rotation)
 
 
 @router.post("/token")
 def token(
     username: Username, password: Password, services: ServicesDep, client: ClientAddress
 ) -> TokenPairOut:
-    """Login for CLIs, native apps and Swagger's "Authorize": both tokens in the body."""
-    user = services.accounts.authenticate(username, password, client)
-    return _token_pair(services, services.sessions.start(user.id))
+    """Login for CLIs, native apps and Swagger's "Authorize": both tokens in the body, no
+    cookies, so always throttled as an untrusted client."""
+    return _token_pair(
+        services, services.logins.sign_in(username, password, client=client).rotation
+    )
 
 
 @router.post("/refresh")
@@ -99,31 +99,29 @@ def refresh(
     if body is not None:
         return _token_pair(services, _rotate(services, body.refresh_token))
     require_browser_request(request, services)
-    rotation = _rotate(services, request.cookies.get(REFRESH_COOKIE))
-    _set_refresh_cookie(response, services, rotation.refresh_token)
-    return _access_token(services, rotation.user_id)
+    rotation = _rotate(services, services.refresh_cookie.read(request))
+    services.refresh_cookie.set(response, rotation.refresh_token, max_age=rotation.max_age)
+    return _access_token(services, rotation)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, services: ServicesDep, body: RefreshIn | None = None) -> Response:
-    """End the session family of the given refresh token, and clear the cookie either way."""
-    token = body.refresh_token if body is not None else request.cookies.get(REFRESH_COOKIE)
-    if body is None and token is not None:
-        require_browser_request(request, services)
-    if token:
-        services.sessions.revoke(token)
+    """End the session family of the given refresh token; a browser's cookie is cleared too."""
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(
-        REFRESH_COOKIE,
-        path=REFRESH_COOKIE_PATH,
-        secure=services.settings.cookie_secure,
-        httponly=True,
-        samesite="strict",
-    )
+    if body is not None:
+        services.refresh_sessions.revoke(body.refresh_token)
+        return response
+    require_browser_request(request, services)
+    token = services.refresh_cookie.read(request)
+    if token:
+        services.refresh_sessions.revoke(token)
+    services.refresh_cookie.clear(response)
     return response
 
 
 @registration_router.post("/register", status_code=status.HTTP_201_CREATED)
-def register(body: RegisterIn, services: ServicesDep) -> UserOut:
+def register(body: RegisterIn, services: ServicesDep, client: ClientAddress) -> UserOut:
     """Open sign-up; the app factory leaves this route out when registration is switched off."""
-    return UserOut.model_validate(services.accounts.register(body.email, body.password))
+    return UserOut.model_validate(
+        services.accounts.sign_up(body.email, body.password, client=client)
+    )
