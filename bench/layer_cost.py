@@ -22,7 +22,7 @@ from bench import baked, cli, peers
 from bench.serve import SERVER_CPU, pin_self
 
 REQUESTS = 3000
-LAYERS = ("CORSMiddleware", "SecurityHeadersMiddleware", "AccessTokenMiddleware")
+LAYERS = ("CorsAndHeadersMiddleware", "AccessTokenMiddleware")
 
 
 def _scope(path: str, token: str | None) -> dict[str, Any]:
