@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.db import SessionFactory
+from app.db import ReadSessionFactory, SessionFactory
 from app.models import User
 from app.passwords import Passwords
 from app.throttle import LoginThrottle
@@ -45,9 +45,14 @@ class Accounts:
     """The user-facing operations on accounts. Blocking: call from a worker thread."""
 
     def __init__(
-        self, factory: SessionFactory, passwords: Passwords, throttle: LoginThrottle
+        self,
+        factory: SessionFactory,
+        read_factory: ReadSessionFactory,
+        passwords: Passwords,
+        throttle: LoginThrottle,
     ) -> None:
         self._factory = factory
+        self._read_factory = read_factory
         self._passwords = passwords
         self._throttle = throttle
 
@@ -68,12 +73,11 @@ class Accounts:
         return user
 
     def find(self, email: str) -> User | None:
-        with self._factory.begin() as session:
-            return session.scalar(select(User).where(User.email == normalize_email(email)))
+        query = select(User).where(User.email == normalize_email(email))
+        return self._read_factory.run(lambda session: session.scalar(query))
 
     def get(self, user_id: str) -> User | None:
-        with self._factory.begin() as session:
-            return session.get(User, user_id)
+        return self._read_factory.run(lambda session: session.get(User, user_id))
 
     def authenticate(self, email: str, password: str, client: str) -> User:
         """The user whose password this is; raises Throttled or LoginFailed otherwise.

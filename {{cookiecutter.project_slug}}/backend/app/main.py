@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        services.engine.dispose()
+        services.dispose()
 
     docs = settings.docs_enabled
     app = FastAPI(

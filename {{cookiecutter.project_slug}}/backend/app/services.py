@@ -19,9 +19,18 @@ from app.tokens import AccessTokens
 class Services:
     settings: Settings
     engine: Engine
+    session_factory: db.SessionFactory
+    read_session_factory: db.ReadSessionFactory
     tokens: AccessTokens
     accounts: Accounts
     sessions: RefreshSessions
+
+    def dispose(self) -> None:
+        """Close every pooled connection: the writers' and, on SQLite, the readers' own pool."""
+        self.engine.dispose()
+        read_engine = self.read_session_factory.kw["bind"]
+        if read_engine.pool is not self.engine.pool:
+            read_engine.dispose()
 
 
 def build_services(settings: Settings) -> Services:
@@ -37,6 +46,7 @@ def build_services(settings: Settings) -> Services:
         engine.dispose()
         raise
     factory = db.make_session_factory(engine)
+    read_factory = db.make_read_session_factory(db.make_read_engine(settings, engine))
     throttle = LoginThrottle(
         factory,
         dialect=engine.dialect.name,
@@ -47,7 +57,9 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
+        session_factory=factory,
+        read_session_factory=read_factory,
         tokens=AccessTokens(settings),
-        accounts=Accounts(factory, Passwords(settings), throttle),
+        accounts=Accounts(factory, read_factory, Passwords(settings), throttle),
         sessions=RefreshSessions(factory, lifetime_seconds=settings.refresh_token_seconds),
     )

@@ -99,6 +99,13 @@ class PostgresServer:
             self.stop()
             raise
 
+    def restart(self) -> None:
+        """Stop the server (fast shutdown: clients are disconnected) and start it again, on the
+        same port, as an operator's restart or a failover does."""
+        self._run(
+            "pg_ctl", "-D", str(self._data), "-l", str(self._log), "-m", "fast", "-w", "restart"
+        )
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: disconnect clients) and delete its directory."""
         if (self._data / "postmaster.pid").exists():
