@@ -112,6 +112,11 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self._data), "-m", "fast", "-w", "stop")
         shutil.rmtree(self._root, ignore_errors=True)
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (benchmarks count the server's CPU as their own)."""
+        return int((self._data / "postmaster.pid").read_text().split()[0])
+
     def url(self, database: str = "postgres") -> str:
         return URL.create(
             "postgresql+psycopg",
