@@ -8,12 +8,7 @@ no deployment ever changes a schema as a side effect of starting a process.
 
 from __future__ import annotations
 
-import logging
-import os
-import select as select_module
 import sqlite3
-import stat
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,19 +21,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from app import connections
 from app.settings import Settings
 
-WAL_SWITCH_RETRY_SECONDS = 0.01
 # A PostgreSQL server that cannot be reached in this time fails the request instead of hanging it.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 # Connections older than this are replaced at their next checkout, so one that a firewall or a
 # proxy dropped silently is not kept for ever.
 POSTGRES_POOL_RECYCLE_SECONDS = 1800
-SQLITE_FILE_MODE = 0o600
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant shared by every instance: PostgreSQL advisory locks are keyed by a 64-bit integer.
 MIGRATION_LOCK_KEY = 0x5EC0_57AC
@@ -50,7 +44,6 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 SessionFactory = sessionmaker[Session]
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 
 
 class DatabaseNotReady(Exception):
@@ -93,9 +86,9 @@ def make_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
         return _postgres_engine(url, settings)
-    _make_private(url)
+    connections.make_private(url)
     engine = _sqlite_engine(url, settings)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", connections.begin_immediate)
     return engine
 
 
@@ -110,8 +103,8 @@ def make_read_engine(settings: Settings, engine: Engine) -> Engine:
     if engine.dialect.name != "sqlite":
         return engine.execution_options(postgresql_readonly=True)
     reader = _sqlite_engine(engine.url, settings)
-    event.listen(reader, "connect", _read_only_connection)
-    event.listen(reader, "begin", _begin_deferred)
+    event.listen(reader, "connect", connections.read_only_connection)
+    event.listen(reader, "begin", connections.begin_deferred)
     return reader
 
 
@@ -144,23 +137,8 @@ def _postgres_engine(url: URL, settings: Settings) -> Engine:
         },
         **_pool(settings),
     )
-    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    event.listen(engine, "checkout", connections.drop_if_closed_by_server)
     return engine
-
-
-def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Replace a pooled connection that the server has closed (a restart, a terminated backend).
-
-    Instead of a round trip per request (a pre-ping), look at the socket: an idle connection has
-    nothing to read unless the server said goodbye. DisconnectionError makes the pool discard
-    it and check out another one.
-    """
-    if dbapi_connection.closed:
-        raise DisconnectionError("the connection is closed")
-    poller = select_module.poll()
-    poller.register(dbapi_connection.fileno(), select_module.POLLIN)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed the connection")
 
 
 def _sqlite_engine(url: URL, settings: Settings) -> Engine:
@@ -175,84 +153,10 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
     timeout = settings.database_busy_timeout_seconds
 
     def configure(dbapi_connection: Any, _record: Any) -> None:
-        _configure_sqlite_connection(dbapi_connection, timeout)
+        connections.configure_sqlite_connection(dbapi_connection, timeout)
 
     event.listen(engine, "connect", configure)
     return engine
-
-
-def _make_private(url: URL) -> None:
-    """Create the SQLite file readable by its owner only, and tighten one that is wider.
-
-    The file holds password hashes and session state. SQLite gives its -wal and -shm files the
-    mode of the database file, so these follow.
-    """
-    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-        return
-    path = Path(url.database)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
-        return
-    except FileExistsError:
-        pass
-    except FileNotFoundError:
-        return  # its directory is missing: connecting fails next, with a clear message
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            mode = stat.S_IMODE(candidate.stat().st_mode)
-        except FileNotFoundError:
-            continue
-        if mode & ~SQLITE_FILE_MODE:
-            candidate.chmod(SQLITE_FILE_MODE)
-            logger.warning(
-                "%s was readable or writable by other users (mode %o); it is now %o",
-                candidate,
-                mode,
-                SQLITE_FILE_MODE,
-            )
-
-
-def _configure_sqlite_connection(dbapi_connection: Any, busy_timeout_seconds: float) -> None:
-    # Leave BEGIN to SQLAlchemy's "begin" event below instead of the driver's own guesswork.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the one writer, and lets several processes on this host share
-    # the file (it is stored in the file, so every later connection finds it on).
-    _switch_to_wal(cursor, busy_timeout_seconds)
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _switch_to_wal(cursor: Any, busy_timeout_seconds: float) -> None:
-    """Turn WAL on, waiting out a concurrent switch instead of failing.
-
-    Two processes opening a brand-new file at once (two instances, two `make migrate`) both try
-    the switch; SQLite answers the loser "database is locked" at once, without its busy handler.
-    """
-    deadline = time.monotonic() + busy_timeout_seconds
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(WAL_SWITCH_RETRY_SECONDS)
-
-
-def _read_only_connection(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA query_only=ON")
-
-
-def _begin_immediate(connection: Any) -> None:
-    # A deferred SQLite transaction that reads and then writes fails at once with SQLITE_BUSY
-    # when another writer got in between; taking the write lock up front makes it wait instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _begin_deferred(connection: Any) -> None:
-    # A read takes no lock up front: in WAL mode it reads a snapshot while a writer works.
-    connection.exec_driver_sql("BEGIN")
 
 
 def unavailable_reason(error: Exception) -> str | None:

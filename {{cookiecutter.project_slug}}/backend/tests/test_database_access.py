@@ -155,7 +155,7 @@ def test_an_existing_sqlite_file_readable_by_others_is_tightened_and_reported(
     path = tmp_path / "shared.db"
     sqlite3.connect(path).close()
     path.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="app.db"):
+    with caplog.at_level(logging.WARNING, logger="app.connections"):
         db.make_engine(make_settings(database_url=f"sqlite:///{path}")).dispose()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert f"{path} was readable or writable by other users (mode 644); it is now 600" in (
