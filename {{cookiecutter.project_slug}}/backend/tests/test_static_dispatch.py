@@ -12,7 +12,7 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Match
+from starlette.routing import Host, Match, Route, Router
 from starlette.types import Scope
 
 from app import static_dispatch
@@ -155,6 +155,25 @@ def test_dispatch_answers_as_the_router_does(
     compare(bearer(token))
     moved = served.get("/extra/one", headers=bearer(token)).json()
     assert moved == {"served_by": "shadowed (until it is moved first)"}
+
+
+def test_a_host_route_in_front_is_asked_on_every_request(
+    twins: tuple[FastAPI, FastAPI], account: Account
+) -> None:
+    """A Host route matches on the Host header, not the path: the answer for a path can differ
+    from one request to the next, so the dispatch must not remember it."""
+    for app in twins:
+        other_host = Router([Route("/users/me", plain, methods=["GET"])])
+        app.router.routes.insert(0, Host("other.example.org", app=other_host))
+    token = twins[0].state.services.tokens.issue(account.id)
+    clients = [TestClient(app, base_url="http://localhost:8000") for app in twins]
+    for host in ("other.example.org", "localhost:8000", "other.example.org", "localhost:8000"):
+        headers = {**bearer(token), "Host": host}
+        served, expected = (answer(client, "GET", "/users/me", headers) for client in clients)
+        assert served == expected, host
+    assert clients[0].get("/users/me", headers=bearer(token)).json()["id"] == account.id
+    other = clients[0].get("/users/me", headers={**bearer(token), "Host": "other.example.org"})
+    assert other.text == "plain"
 
 
 def test_a_route_added_last_skips_the_scan_of_the_earlier_ones(
