@@ -92,6 +92,10 @@ def goal1_rows(summary: dict[str, dict[str, float]], runs: int, seconds: float) 
         f"| baked, protected / its public twin | | | {protected['vs_twin']:.2f} "
         f"| >= {GOAL_VS_TWIN} x twin | {verdict(protected['vs_twin'] >= GOAL_VS_TWIN)} |"
     )
+    lines.append(
+        "| baked, protected / its public twin sent the same token | | | "
+        f"{protected['vs_twin_with_token']:.2f} | (not a goal: the check alone) | |"
+    )
     noisy = sum(int(row["noisy_runs"]) for row in summary.values())
     total = sum(int(row["runs"]) for row in summary.values())
     return [*lines, "", noise_line(noisy, total)]
