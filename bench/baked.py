@@ -7,7 +7,9 @@ kept in memory: nothing here prints or writes one.
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
 import sys
 import uuid
 from collections.abc import Mapping
@@ -42,6 +44,7 @@ def app_spec(
     target: str = "bench.baked_app:app",
     env: Mapping[str, str] | None = None,
     cpu: int | None = SERVER_CPU,
+    workers: int = 1,
 ) -> AppSpec:
     """The baked app served from its `backend/` directory, on its own database."""
     return AppSpec(
@@ -51,6 +54,7 @@ def app_spec(
         python_path=(backend,),
         env={"DATABASE_URL": database_url, **UNTHROTTLED, **(env or {})},
         cpu=cpu,
+        workers=workers,
     )
 
 
@@ -71,6 +75,41 @@ def mint_access_token(backend: Path) -> str:
 class Account:
     email: str
     password: str
+
+
+def create_account(backend: Path, database_url: str) -> Account:
+    """A ready account made with the bake's operator command (`python -m app.create_user`)."""
+    account = Account(f"bench-{uuid.uuid4().hex[:12]}@example.org", secrets.token_urlsafe(18))
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CREATE_USER_PASSWORD": account.password,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "app.create_user", "--email", account.email],
+        cwd=backend,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    return account
+
+
+def sign_in(base_url: str, account: Account) -> tuple[str, str]:
+    """(access token, user id) of `account`, through POST /auth/token and GET /users/me."""
+    client = Client(base_url)
+    try:
+        form = {"username": account.email, "password": account.password}
+        tokens = client.request("POST", "/auth/token", form=form)
+        if tokens.status != 200:
+            raise RuntimeError(f"POST /auth/token answered {tokens.status}")
+        access = str(tokens.body["access_token"])
+        me = client.request("GET", "/users/me", headers={"Authorization": f"Bearer {access}"})
+        if me.status != 200:
+            raise RuntimeError(f"GET /users/me answered {me.status}")
+        return access, str(me.body["id"])
+    finally:
+        client.close()
 
 
 def register_accounts(base_url: str, count: int) -> list[Account]:

@@ -13,10 +13,7 @@ from __future__ import annotations
 from app.main import create_app
 from fastapi import FastAPI
 
-from bench.handler import ping
-
-PROTECTED_PATH = "/bench/ping"
-PUBLIC_TWIN_PATH = "/bench/public"
+from bench.handler import PROTECTED_PATH, PUBLIC_TWIN_PATH, ping
 
 
 def _add_public_path(app: FastAPI, path: str) -> bool:

@@ -7,6 +7,9 @@ part of the stack's cost behind it.
 from __future__ import annotations
 
 PING_BODY = {"status": "ok"}
+# Where bench.baked_app serves it in the baked app: left to default deny, and its public twin.
+PROTECTED_PATH = "/bench/ping"
+PUBLIC_TWIN_PATH = "/bench/public"
 
 
 async def ping() -> dict[str, str]:

@@ -82,6 +82,22 @@ def _process_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (uvicorn's workers under its supervisor)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and of every process below it."""
+    return _process_seconds(pid) + sum(_tree_seconds(child) for child in _children(pid))
+
+
 def _own_seconds() -> float:
     """CPU seconds of this process and of its waited-for children (wrk)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -90,7 +106,8 @@ def _own_seconds() -> float:
 
 
 class CpuWatch:
-    """Measure how many cores something other than us and `pids` kept busy during a block."""
+    """Measure how many cores something other than us and `pids` (with their children) kept busy
+    during a block."""
 
     def __init__(self, *pids: int) -> None:
         self.pids = pids
@@ -98,7 +115,7 @@ class CpuWatch:
 
     def _snapshot(self) -> tuple[float, float, float]:
         idle, total = _cpu_times()
-        ours = _own_seconds() + sum(_process_seconds(pid) for pid in self.pids)
+        ours = _own_seconds() + sum(_tree_seconds(pid) for pid in self.pids)
         busy_seconds = (total - idle) / _TICKS
         return time.monotonic(), busy_seconds, ours
 

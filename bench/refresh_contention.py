@@ -50,7 +50,8 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _client(base_url: str, chain: Chain, ready: threading.Barrier, seconds: float) -> None:
+def rotate_client(base_url: str, chain: Chain, ready: threading.Barrier, seconds: float) -> None:
+    """Log in, wait for the others at `ready`, then chain refreshes for `seconds`."""
     client = Client(base_url)
     try:
         form = {"username": chain.account.email, "password": chain.account.password}
@@ -143,7 +144,8 @@ def one_run(base_url: str, accounts: list[baked.Account], seconds: float) -> lis
     chains = [Chain(account) for account in accounts]
     ready = threading.Barrier(len(chains) + 1)
     threads = [
-        threading.Thread(target=_client, args=(base_url, chain, ready, seconds)) for chain in chains
+        threading.Thread(target=rotate_client, args=(base_url, chain, ready, seconds))
+        for chain in chains
     ]
     for thread in threads:
         thread.start()
@@ -193,9 +195,16 @@ def _result(
 
 
 def measure_variant(
-    backend: Path, target: str, *, runs: int, seconds: float, database_url: str | None = None
+    backend: Path,
+    target: str,
+    *,
+    runs: int,
+    seconds: float,
+    database_url: str | None = None,
+    also_watch: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    """`runs` timed runs against one server and database (a fresh SQLite file unless given)."""
+    """`runs` timed runs against one server and database (a fresh SQLite file unless given);
+    `also_watch` names a database server whose CPU is the benchmark's own."""
     results: list[RunResult] = []
     noisy = 0
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as scratch:
@@ -206,7 +215,7 @@ def measure_variant(
             accounts = baked.register_accounts(base_url, CLIENTS)
             for _ in range(runs):
                 wait_for_quiet()
-                with CpuWatch(servers["baked"].process.pid) as watch:
+                with CpuWatch(servers["baked"].process.pid, *also_watch) as watch:
                     chains = one_run(base_url, accounts, seconds)
                 noisy += watch.disturbed
                 result = _result(backend, database, base_url, chains, seconds)

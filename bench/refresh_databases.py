@@ -47,7 +47,12 @@ def measure_postgres(runs: int, seconds: float) -> dict[str, Any]:
         try:
             url = server.create_database("bench")
             return refresh_contention.measure_variant(
-                backend, TARGET, runs=runs, seconds=seconds, database_url=url
+                backend,
+                TARGET,
+                runs=runs,
+                seconds=seconds,
+                database_url=url,
+                also_watch=(server.pid,),
             )
         finally:
             server.stop()

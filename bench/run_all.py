@@ -1,4 +1,5 @@
-"""`make bench`: bake a default project, run every benchmark of issue 7, print figures beside goals.
+"""`make bench`: bake a default project, run every benchmark of issues 7 and 15, print figures
+beside goals.
 
 Runs in the template's own venv (it has cookiecutter); the baked backend is installed into the
 shared backend venv under `.cache/` (under the same lock the template tests take), and each
@@ -123,9 +124,12 @@ class Plan:
     runs: int = 3
     stall_seconds: float = 6.0
     refresh_seconds: float = 10.0
+    reads_seconds: float = 5.0
 
 
-QUICK = Plan(rounds=2, seconds=2.0, runs=1, stall_seconds=4.0, refresh_seconds=4.0)
+QUICK = Plan(
+    rounds=2, seconds=2.0, runs=1, stall_seconds=4.0, refresh_seconds=4.0, reads_seconds=2.0
+)
 
 
 @dataclass
@@ -139,6 +143,9 @@ class Collected:
     argon: Any = None
     refresh: Any = None
     databases: Any = None
+    reads: Any = None
+    reference: Any = None
+    workers: Any = None
     bakes: dict[str, list[float]] | None = None
     suite: tuple[float, str, int] = (0.0, "", 0)
     make_test: tuple[float, int] | None = None
@@ -173,6 +180,18 @@ def collect(plan: Plan, with_make_test: bool) -> Collected:
             "refresh_databases", backend, scratch / "databases.json",
             "--runs", str(plan.runs), "--seconds", str(plan.refresh_seconds),
         )  # fmt: skip
+        found.reads = run_benchmark(
+            "read_under_writes", backend, scratch / "reads.json",
+            "--runs", str(plan.runs), "--seconds", str(plan.reads_seconds),
+        )  # fmt: skip
+        found.reference = run_benchmark(
+            "reference_read", backend, scratch / "reference.json",
+            "--runs", str(plan.rounds), "--seconds", str(plan.seconds),
+        )  # fmt: skip
+        found.workers = run_benchmark(
+            "workers", backend, scratch / "workers.json",
+            "--runs", str(plan.runs), "--seconds", str(plan.seconds),
+        )  # fmt: skip
         print("== bake time, baked backend suite", file=sys.stderr, flush=True)
         try:
             found.bakes = time_bakes(scratch, 5)
@@ -190,7 +209,7 @@ def collect(plan: Plan, with_make_test: bool) -> Collected:
 def render(found: Collected, plan: Plan, start: dict[str, str]) -> str:
     """The Markdown report: machine and date, then one section per goal."""
     header = [
-        "# Benchmark results (issue 7)",
+        "# Benchmark results (issues 7 and 15)",
         "",
         f"Latest `make bench`: {start['date']}; {start['nproc']} CPUs, {start['cpu']}; Python "
         f"{start['python']}; load average before the run {start['load']}. Server figures are "
@@ -200,17 +219,20 @@ def render(found: Collected, plan: Plan, start: dict[str, str]) -> str:
     parts = [
         header,
         section(
-            "Goal 1",
+            "Security stack overhead",
             lambda result: report.goal1_rows(result["summary"], plan.rounds, plan.seconds),
             found.throughput,
         ),
         section("Layer cost", report.layer_rows, found.layers),
         section("Token check cost", report.verify_rows, found.costs),
-        section("Goal 2", report.goal2_rows, found.stall, found.argon),
-        section("Goal 3", report.goal3_rows, found.refresh),
+        section("Reads beside writers", report.reads_rows, found.reads),
+        section("PostgreSQL read against the reference", report.reference_rows, found.reference),
+        section("Workers", report.workers_rows, found.workers),
+        section("Login stall", report.goal2_rows, found.stall, found.argon),
+        section("Refresh contention", report.goal3_rows, found.refresh),
         section("Refresh on SQLite and PostgreSQL", report.database_rows, found.databases),
         section(
-            "Goal 4",
+            "Template",
             lambda timings: report.goal4_rows(timings, found.suite, found.make_test),
             found.bakes,
         ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from app import connections
 from app import db as baked_db
 from sqlalchemy import Engine, event
 
@@ -35,9 +36,9 @@ def _end_turn(_connection: Any) -> None:
 
 def make_engine(*args: Any, **kwargs: Any) -> Engine:
     engine = _make_engine(*args, **kwargs)
-    if not event.contains(engine, "begin", baked_db._begin_immediate):
-        raise RuntimeError("app.db no longer opens writes with _begin_immediate: update this peer")
-    event.remove(engine, "begin", baked_db._begin_immediate)
+    if not event.contains(engine, "begin", connections.begin_immediate):
+        raise RuntimeError("app.db no longer opens writes with begin_immediate: update this peer")
+    event.remove(engine, "begin", connections.begin_immediate)
     event.listen(engine, "begin", _begin_in_turn)
     event.listen(engine, "commit", _end_turn)
     event.listen(engine, "rollback", _end_turn)

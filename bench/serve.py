@@ -1,8 +1,9 @@
 """Server lifecycle for benchmarks: uvicorn as users run it, on a free loopback port.
 
-Every app is served the same way (one worker, access log off, uvicorn's default loop and HTTP
-parser), optionally pinned to one core with `taskset`, so that ratios compare the apps and not
-the way they were started. Servers live in an ExitStack: an exception anywhere still stops them.
+Every app is served the same way (one worker unless a benchmark of workers asks for more, access
+log off, uvicorn's default loop and HTTP parser), optionally pinned to one core with `taskset`, so
+that ratios compare the apps and not the way they were started. Servers live in an ExitStack: an
+exception anywhere still stops them.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class AppSpec:
     python_path: tuple[Path, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     cpu: int | None = SERVER_CPU
+    workers: int = 1
 
 
 @dataclass
@@ -127,7 +129,7 @@ def start(spec: AppSpec, python: str, log_dir: Path) -> Server:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(spec.workers),
         "--no-access-log",
         "--log-level",
         "warning",

@@ -33,8 +33,12 @@ def prune_frontend(project_dir: Path) -> str | None:
     return None
 
 
-# Tests of behaviour only PostgreSQL has (row locks); a SQLite bake has nothing for them to prove.
-POSTGRES_ONLY_FILES = ("backend/tests/test_postgres_row_locks.py",)
+# Tests of behaviour only PostgreSQL has (row locks, server restarts); a SQLite bake has nothing
+# for them to prove.
+POSTGRES_ONLY_FILES = (
+    "backend/tests/test_postgres_row_locks.py",
+    "backend/tests/test_postgres_connections.py",
+)
 
 
 def prune_postgres_only(project_dir: Path) -> None:

@@ -67,8 +67,9 @@ def test_frontend_reads_the_project_name_from_json(baked: Bake) -> None:
 
 
 def test_postgres_only_tests_are_present_exactly_for_postgresql(baked: Bake) -> None:
-    row_locks = baked.project / "backend" / "tests" / "test_postgres_row_locks.py"
-    assert row_locks.exists() == (baked.variant.answers.get("database") == "postgresql")
+    postgresql = baked.variant.answers.get("database") == "postgresql"
+    for name in ("test_postgres_row_locks.py", "test_postgres_connections.py"):
+        assert (baked.project / "backend" / "tests" / name).exists() == postgresql, name
 
 
 def test_env_files_share_one_long_secret(baked: Bake) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.db import SessionFactory
+from app.db import ReadSessionFactory, SessionFactory
 from app.models import User
 from app.password_policy import password_problem
 from app.passwords import Passwords
@@ -32,8 +32,15 @@ def normalize_email(email: str) -> str:
 class Accounts:
     """The user-facing operations on accounts. Blocking: call from a worker thread."""
 
-    def __init__(self, factory: SessionFactory, passwords: Passwords, throttle: Throttle) -> None:
+    def __init__(
+        self,
+        factory: SessionFactory,
+        read_factory: ReadSessionFactory,
+        passwords: Passwords,
+        throttle: Throttle,
+    ) -> None:
         self._factory = factory
+        self._read_factory = read_factory
         self._passwords = passwords
         self._throttle = throttle
 
@@ -69,9 +76,8 @@ class Accounts:
         return user
 
     def find(self, email: str) -> User | None:
-        with self._factory.begin() as session:
-            return session.scalar(select(User).where(User.email == normalize_email(email)))
+        query = select(User).where(User.email == normalize_email(email))
+        return self._read_factory.run(lambda session: session.scalar(query))
 
     def get(self, user_id: str) -> User | None:
-        with self._factory.begin() as session:
-            return session.get(User, user_id)
+        return self._read_factory.run(lambda session: session.get(User, user_id))

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{request.email} already exists; left unchanged.")
         return 0
     finally:
-        services.engine.dispose()
+        services.dispose()
     print(f"Created {user.email} (id {user.id}).")
     return 0
 

@@ -9,98 +9,184 @@ no deployment ever changes a schema as a side effect of starting a process.
 from __future__ import annotations
 
 import sqlite3
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, Connection, Engine, create_engine, delete, event, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from app import connections
 from app.settings import Settings
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 10
-WAL_SWITCH_RETRY_SECONDS = 0.01
 # A PostgreSQL server that cannot be reached in this time fails the request instead of hanging it.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+# Connections older than this are replaced at their next checkout, so one that a firewall or a
+# proxy dropped silently is not kept for ever.
+POSTGRES_POOL_RECYCLE_SECONDS = 1800
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant shared by every instance: PostgreSQL advisory locks are keyed by a 64-bit integer.
 MIGRATION_LOCK_KEY = 0x5EC0_57AC
+# SQLSTATE classes and codes that mean "not now" rather than "wrong": connection exceptions,
+# insufficient resources (too many connections), operator intervention (shutdown, statement or
+# lock timeout).
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+LOCK_NOT_AVAILABLE = "55P03"
 
 SessionFactory = sessionmaker[Session]
+T = TypeVar("T")
 
 
 class DatabaseNotReady(Exception):
     """The database cannot be reached, or its schema is not this code's; the message says why."""
 
 
-def make_engine(settings: Settings) -> Engine:
-    """An engine for `DATABASE_URL`, with the pool limits from the settings.
+class ReadSessionFactory(sessionmaker[Session]):
+    """Sessions for transactions that only read; they end in ROLLBACK and never COMMIT.
 
-    Each instance holds at most DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections; a request
-    that finds none free waits DATABASE_POOL_TIMEOUT_SECONDS, then fails.
+    Use `run` (retried once on a connection the server closed) or `with factory.begin() as
+    session:`. A write through one fails: the connection is read-only.
+    """
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session whose transaction is rolled back at the end, not committed."""
+        with self() as session:
+            yield session
+
+    def run(self, read: Callable[[Session], T]) -> T:
+        """`read(session)` in a read transaction; once more on a fresh connection when the first
+        one turns out to be dead (the database restarted), which is safe because it only reads."""
+        try:
+            with self.begin() as session:
+                return read(session)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with self.begin() as session:
+            return read(session)
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine for transactions that write, for `DATABASE_URL`, with the pool limits from the
+    settings.
+
+    Each pool holds at most DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections; a request
+    that finds none free waits DATABASE_POOL_TIMEOUT_SECONDS, then answers 503.
     """
     url = make_url(settings.database_url)
-    pool = {
-        "pool_size": settings.database_pool_size,
-        "max_overflow": settings.database_max_overflow,
-        "pool_timeout": settings.database_pool_timeout_seconds,
-    }
     if url.get_backend_name() != "sqlite":
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
-            **pool,
-        )
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-        **pool,
-    )
-    event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_immediate)
+        return _postgres_engine(url, settings)
+    connections.make_private(url)
+    engine = _sqlite_engine(url, settings)
+    event.listen(engine, "begin", connections.begin_immediate)
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # Leave BEGIN to SQLAlchemy's "begin" event below instead of the driver's own guesswork.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the one writer, and lets several processes on this host share
-    # the file (it is stored in the file, so every later connection finds it on).
-    _switch_to_wal(cursor)
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def make_read_engine(settings: Settings, engine: Engine) -> Engine:
+    """The engine for transactions that only read; `engine` is the one for writes.
 
-
-def _switch_to_wal(cursor: Any) -> None:
-    """Turn WAL on, waiting out a concurrent switch instead of failing.
-
-    Two processes opening a brand-new file at once (two instances, two `make migrate`) both try
-    the switch; SQLite answers the loser "database is locked" at once, without its busy handler.
+    SQLite: a pool of its own, with read-only connections that begin deferred, so a read takes
+    no lock at all (WAL lets readers run beside the writer) and never queues behind writers for
+    a connection either. PostgreSQL: the same pool, in read-only transactions (`BEGIN READ
+    ONLY`), which the sessions roll back instead of committing.
     """
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(WAL_SWITCH_RETRY_SECONDS)
+    if engine.dialect.name != "sqlite":
+        return engine.execution_options(postgresql_readonly=True)
+    reader = _sqlite_engine(engine.url, settings)
+    event.listen(reader, "connect", connections.read_only_connection)
+    event.listen(reader, "begin", connections.begin_deferred)
+    return reader
 
 
-def _begin_immediate(connection: Any) -> None:
-    # A deferred SQLite transaction that reads and then writes fails at once with SQLITE_BUSY
-    # when another writer got in between; taking the write lock up front makes it wait instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def make_session_factory(engine: Engine) -> SessionFactory:
+    """Sessions whose objects stay readable after commit, for use outside the transaction."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(read_engine: Engine) -> ReadSessionFactory:
+    return ReadSessionFactory(read_engine, expire_on_commit=False)
+
+
+def _pool(settings: Settings) -> dict[str, Any]:
+    """Pool limits: up to POOL_SIZE + MAX_OVERFLOW connections, each kept once opened.
+
+    SQLAlchemy's own overflow closes a connection above POOL_SIZE as soon as it is returned; a
+    busy server whose requests hold connections only briefly then opens (and, on PostgreSQL,
+    authenticates) a new connection for a large share of its requests. Measured: 130 new
+    PostgreSQL connections a second at 550 reads a second, and twice the reads without them.
+    """
+    return {
+        "pool_size": settings.database_pool_size + settings.database_max_overflow,
+        "max_overflow": 0,
+        "pool_timeout": settings.database_pool_timeout_seconds,
+    }
+
+
+def _postgres_engine(url: URL, settings: Settings) -> Engine:
+    # A lock wait longer than the busy timeout answers 503 instead of holding the request.
+    lock_timeout = round(settings.database_busy_timeout_seconds * 1000)
+    engine = create_engine(
+        url,
+        pool_recycle=POSTGRES_POOL_RECYCLE_SECONDS,
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c lock_timeout={lock_timeout}",
+        },
+        **_pool(settings),
+    )
+    event.listen(engine, "checkout", connections.drop_if_closed_by_server)
+    return engine
+
+
+def _sqlite_engine(url: URL, settings: Settings) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": settings.database_busy_timeout_seconds,
+        },
+        **_pool(settings),
+    )
+    timeout = settings.database_busy_timeout_seconds
+
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        connections.configure_sqlite_connection(dbapi_connection, timeout)
+
+    event.listen(engine, "connect", configure)
+    return engine
+
+
+def unavailable_reason(error: Exception) -> str | None:
+    """Why `error` means the database cannot serve this request now but may soon (busy, out of
+    connections, restarting, unreachable); None when it is a real failure."""
+    if isinstance(error, PoolTimeout):
+        return "no free connection in the pool"
+    if not isinstance(error, DBAPIError):
+        return None
+    if error.connection_invalidated:
+        return "the connection to the database was lost"
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", 0) & 0xFF
+        busy = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        return "another connection holds the database's write lock" if busy else None
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is None:
+        # A driver error without a server's SQLSTATE: the server was never reached.
+        return "the database cannot be reached" if isinstance(error, OperationalError) else None
+    if sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES) or sqlstate == LOCK_NOT_AVAILABLE:
+        return f"the database refused or cancelled the work for now (SQLSTATE {sqlstate})"
+    return None
 
 
 def delete_unlocked(
@@ -114,11 +200,6 @@ def delete_unlocked(
     """
     unlocked = select(key).where(condition).with_for_update(skip_locked=True)
     session.execute(delete(key.class_).where(key.in_(unlocked.scalar_subquery())))
-
-
-def make_session_factory(engine: Engine) -> SessionFactory:
-    """Sessions whose objects stay readable after commit, for use outside the transaction."""
-    return sessionmaker(engine, expire_on_commit=False)
 
 
 def alembic_config() -> Config:
@@ -141,6 +222,8 @@ def lock_for_migration(connection: Connection) -> None:
     transaction here already takes (BEGIN IMMEDIATE) does the same job.
     """
     if connection.dialect.name == "postgresql":
+        # A migration may wait for another for as long as that one takes.
+        connection.execute(text("SET LOCAL lock_timeout = 0"))
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 

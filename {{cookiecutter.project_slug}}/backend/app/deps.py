@@ -20,7 +20,9 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 MAX_SHOWN_ORIGIN = 100
 
 
-def get_services(request: Request) -> Services:
+# The dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in its
+# thread pool, a hop that costs more than the work.
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -28,7 +30,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The peer address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the client's."""
     return request.client.host if request.client else "unknown"
 

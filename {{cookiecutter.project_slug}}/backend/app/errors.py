@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app import db
 from app.accounts import EmailTaken, WeakPassword
 from app.logins import LoginFailed
 from app.refresh_sessions import RefreshRejected
@@ -15,6 +19,11 @@ from app.throttle import Throttled
 
 NOT_AUTHENTICATED = {"detail": "Not authenticated"}
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# A busy database is usually free again within a second (a lock holder commits, a connection
+# returns to the pool, a restarting server accepts connections).
+BUSY_RETRY_AFTER_SECONDS = 1
+
+logger = logging.getLogger(__name__)
 
 
 class NotAuthenticated(Exception):
@@ -68,6 +77,20 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After when the database is busy or unreachable; any other database error
+    is a real failure and goes on to the generic 500."""
+    reason = db.unavailable_reason(error)
+    if reason is None:
+        raise error
+    logger.warning("answered 503: %s", reason)
+    return JSONResponse(
+        {"detail": "The service is busy; try again in a moment"},
+        status_code=503,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     for error_type in (LoginFailed, RefreshRejected, NotAuthenticated):
         app.add_exception_handler(error_type, _unauthenticated)
@@ -76,3 +99,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EmailTaken, _email_taken)
     app.add_exception_handler(WeakPassword, _weak_password)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for database_error in (DBAPIError, PoolTimeout):
+        app.add_exception_handler(database_error, _database_unavailable)

@@ -1,8 +1,8 @@
 """ASGI entry point: `uvicorn app.main:app` from `backend/`, and the `create_app` factory.
 
-Request path, outermost first: CORS (so errors and 401s still carry CORS headers, and
-preflights never meet auth) -> security headers and request id -> default-deny access tokens ->
-routes.
+Request path, outermost first: CORS, security headers and request id in one layer (so errors
+and 401s still carry CORS headers, and preflights never meet auth) -> default-deny access tokens
+-> a dictionary dispatch for fixed paths -> FastAPI's router.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
-from app import audit
+from app import audit, static_dispatch
 from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
+from app.middleware.cors_and_headers import CorsAndHeadersMiddleware
 from app.middleware.exposure import DevelopmentExposureWarning
-from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.project import PROJECT_NAME
 from app.routers import auth, health, users
 from app.services import build_services
@@ -30,8 +29,10 @@ PUBLIC_PATHS = frozenset(
     {"/health", "/auth/login", "/auth/token", "/auth/refresh", "/auth/logout", "/auth/register"}
 )
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
-CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Requested-With"]
-CORS_EXPOSED_HEADERS = ["Retry-After", "WWW-Authenticate", "X-Request-ID"]
+CORS_ALLOWED_METHODS = ("GET", "POST")
+CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Requested-With")
+CORS_EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "X-Request-ID")
+CORS_MAX_AGE_SECONDS = 600
 
 
 def public_paths(settings: Settings) -> frozenset[str]:
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with services.mail_worker.running():
             yield
-        services.engine.dispose()
+        services.dispose()
         # The counts of audit lines a flood made us leave out, up to the last moment.
         audit.noise.flush()
 
@@ -68,19 +69,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.allow_registration:
         app.include_router(auth.registration_router)
     app.include_router(users.router)
+    static_dispatch.install(app.router)
     # add_middleware wraps what is already there: the last one added is the outermost.
     app.add_middleware(
         AccessTokenMiddleware, tokens=services.tokens, public_paths=public_paths(settings)
     )
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_credentials=True,
-        allow_methods=["GET", "POST"],
+        CorsAndHeadersMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=CORS_ALLOWED_METHODS,
         allow_headers=CORS_ALLOWED_HEADERS,
         expose_headers=CORS_EXPOSED_HEADERS,
-        max_age=600,
+        max_age=CORS_MAX_AGE_SECONDS,
+        hsts=settings.is_production,
     )
     # Hardening: a development server reached from another machine says so, loudly (outermost,
     # so that it sees every request, even one the layers below refuse).

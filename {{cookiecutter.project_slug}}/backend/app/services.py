@@ -28,6 +28,8 @@ from app.tokens import AccessTokens
 class Services:
     settings: Settings
     engine: Engine
+    session_factory: db.SessionFactory
+    read_session_factory: db.ReadSessionFactory
     tokens: AccessTokens
     accounts: Accounts
     refresh_sessions: RefreshSessions
@@ -39,6 +41,13 @@ class Services:
     # Mail: request code queues with `outbox.enqueue`; the app's lifespan runs `mail_worker`.
     outbox: Outbox
     mail_worker: MailWorker
+
+    def dispose(self) -> None:
+        """Close every pooled connection: the writers' and, on SQLite, the readers' own pool."""
+        self.engine.dispose()
+        read_engine = self.read_session_factory.kw["bind"]
+        if read_engine.pool is not self.engine.pool:
+            read_engine.dispose()
 
 
 def build_services(settings: Settings) -> Services:
@@ -54,6 +63,7 @@ def build_services(settings: Settings) -> Services:
         engine.dispose()
         raise
     factory = db.make_session_factory(engine)
+    read_factory = db.make_read_session_factory(db.make_read_engine(settings, engine))
     secret = settings.better_auth_secret.get_secret_value()
     throttle = Throttle(
         factory,
@@ -78,8 +88,10 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
+        session_factory=factory,
+        read_session_factory=read_factory,
         tokens=AccessTokens(settings),
-        accounts=Accounts(factory, passwords, throttle),
+        accounts=Accounts(factory, read_factory, passwords, throttle),
         refresh_sessions=refresh_sessions,
         throttle=throttle,
         logins=logins,

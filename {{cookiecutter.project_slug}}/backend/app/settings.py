@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=5, ge=1, le=100)
     database_max_overflow: int = Field(default=10, ge=0, le=100)
     database_pool_timeout_seconds: int = Field(default=30, ge=1, le=600)
+    # Database access: how long a transaction waits for a lock another one holds (SQLite's write
+    # lock, a PostgreSQL row lock) before its request answers 503 with Retry-After.
+    database_busy_timeout_seconds: float = Field(default=10, gt=0, le=600)
     login_max_attempts_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_attempts_per_client: int = Field(default=50, ge=1, le=100000)
     login_window_seconds: int = Field(default=900, ge=1, le=86400)

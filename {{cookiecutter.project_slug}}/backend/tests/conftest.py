@@ -163,7 +163,7 @@ def make_app() -> Iterator[AppFactory]:
 
     yield build
     for app in apps:
-        app.state.services.engine.dispose()
+        app.state.services.dispose()
 
 
 @pytest.fixture

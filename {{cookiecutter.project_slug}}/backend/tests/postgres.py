@@ -99,11 +99,23 @@ class PostgresServer:
             self.stop()
             raise
 
+    def restart(self) -> None:
+        """Stop the server (fast shutdown: clients are disconnected) and start it again, on the
+        same port, as an operator's restart or a failover does."""
+        self._run(
+            "pg_ctl", "-D", str(self._data), "-l", str(self._log), "-m", "fast", "-w", "restart"
+        )
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: disconnect clients) and delete its directory."""
         if (self._data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self._data), "-m", "fast", "-w", "stop")
         shutil.rmtree(self._root, ignore_errors=True)
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (benchmarks count the server's CPU as their own)."""
+        return int((self._data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str = "postgres") -> str:
         return URL.create(

@@ -99,7 +99,7 @@ def test_correctly_signed_claims_pass_only_when_every_check_holds(
 def api(fuzz_settings: Settings) -> FastAPI:
     app = create_app(fuzz_settings)
     yield app
-    app.state.services.engine.dispose()
+    app.state.services.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -90,3 +90,54 @@ def test_health_is_public(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def cors_headers(headers: dict[str, str]) -> set[str]:
+    return {name for name in headers if name.lower().startswith("access-control-")}
+
+
+def test_a_foreign_origin_gets_no_cors_header_at_all(client: TestClient) -> None:
+    assert cors_headers(preflight(client, FOREIGN)) == set()
+    for response in (client.get("/health", headers={"Origin": FOREIGN}), client.get("/users/me")):
+        assert cors_headers(dict(response.headers)) == set()
+
+
+def test_preflight_for_a_method_or_header_outside_the_lists_is_refused(
+    client: TestClient, settings: Settings
+) -> None:
+    origin = settings.cors_origins[0]
+    for method, headers, failure in (
+        ("PUT", "content-type", "method"),
+        ("POST", "x-custom-header", "headers"),
+        ("DELETE", "authorization, x-other", "method, headers"),
+    ):
+        response = client.options(
+            "/auth/login",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": headers,
+            },
+        )
+        assert response.status_code == 400
+        assert response.text == f"Disallowed CORS {failure}"
+        assert cors_headers(dict(response.headers)) == set()
+
+
+def test_preflight_answers_carry_the_security_headers(
+    client: TestClient, settings: Settings
+) -> None:
+    for origin in (settings.cors_origins[0], FOREIGN):
+        headers = preflight(client, origin)
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
+        assert len(headers["x-request-id"]) == 16
+        assert headers["vary"] == "Origin"
+
+
+def test_an_answer_to_an_allowed_origin_varies_by_origin(
+    client: TestClient, settings: Settings
+) -> None:
+    response = client.get("/health", headers={"Origin": settings.cors_origins[0]})
+    assert response.headers["vary"] == "Origin"
+    assert response.headers["access-control-allow-origin"] == settings.cors_origins[0]

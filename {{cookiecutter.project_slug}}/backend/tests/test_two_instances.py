@@ -155,7 +155,7 @@ def cluster(shared_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         raise
     services = build_services(Settings(_env_file=EXAMPLE_ENV, **overrides))
     yield Cluster(a, b, services)
-    services.engine.dispose()
+    services.dispose()
     a.stop()
     b.stop()
 

@@ -17,6 +17,8 @@ WEBSOCKET_POLICY_VIOLATION = 1008
 
 def bearer_token(scope: Scope) -> str | None:
     """The token of the first `Authorization: Bearer` header, or None."""
+    name: bytes
+    value: bytes
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")

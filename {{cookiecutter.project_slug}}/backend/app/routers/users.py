@@ -9,5 +9,6 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me")
-def read_me(user: CurrentUser) -> UserOut:
+async def read_me(user: CurrentUser) -> UserOut:
+    # The lookup already ran in a worker thread (CurrentUser); shaping the answer needs none.
     return UserOut.model_validate(user)
