@@ -75,7 +75,9 @@ export const CADDY_DIR = join(WORK_DIR, 'caddy');
 export const ROOT_CERTIFICATE = join(CADDY_DIR, 'data', 'caddy', 'pki', 'authorities', 'local', 'root.crt');
 
 /** Production settings for this run, in the form `make env` writes them, mode 0600. The JWT
- * names and the registration switch come from the baked example; the secret is new. */
+ * names and the registration switch come from the baked example; the secret is new. The database
+ * is a throwaway SQLite file whatever the project was baked for: what the suite checks (the
+ * proxy, the headers, the browser) does not depend on it. */
 function writeProductionSettings(): void {
   if (existsSync(ENV_FILE)) return;
   const example = parseEnv(readFileSync(join(BACKEND_DIR, '.env.example'), 'utf8'));
