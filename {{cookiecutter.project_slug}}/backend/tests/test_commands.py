@@ -343,3 +343,12 @@ def test_create_user_names_a_missing_production_file(
     monkeypatch.setenv(ENV_FILE_VARIABLE, str(missing))
     assert create_user.main(["--email", "ops@example.org", "--password", "quiet harbour 7"]) == 1
     assert f"BACKEND_ENV_FILE names {missing}, which is not a file" in capsys.readouterr().err
+
+
+def test_migrate_names_a_missing_production_file_without_a_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / ".env.production"
+    environment = {**os.environ, ENV_FILE_VARIABLE: str(missing)}
+    result = run_backend(["-m", "alembic", "upgrade", "head"], environment)
+    assert result.returncode == 1
+    assert f"BACKEND_ENV_FILE names {missing}, which is not a file" in result.stderr
+    assert "Traceback" not in result.stderr
