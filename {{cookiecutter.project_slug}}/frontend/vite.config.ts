@@ -67,6 +67,9 @@ export default defineConfig(({ command, mode, isPreview }) => {
       environment: 'node',
       include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', '*.test.ts'],
       restoreMocks: true,
+      // A hang guard, not a speed check: page tests load the zxcvbn dictionaries, which takes
+      // seconds on a busy two-core CI machine, and Vitest's 5 s default then fails them.
+      testTimeout: 30_000,
     },
   };
 });
