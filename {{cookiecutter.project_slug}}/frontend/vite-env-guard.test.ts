@@ -16,6 +16,7 @@ import {
   secretValues,
 } from './vite-env-guard';
 
+// pragma: allowlist nextline secret
 const SECRET = 'k3Jx9-real-looking-secret-value-0123456789abc';
 
 describe('findPublicEnvProblems', () => {
@@ -104,6 +105,7 @@ describe('secretProblem', () => {
     ['a'.repeat(48), '48 hex characters, about 192 bits'],
     ['correcthorse'.repeat(4), 'repeats itself'],
     ['1234567890'.repeat(4), '40 decimal characters'],
+    // pragma: allowlist nextline secret
     ['qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM', 'mostly a sequence'],
     ['replace-me-run-make-env', 'placeholder'],
     ['', 'is missing'],

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = fileURLToPath(new URL('./check-bundle.mjs', import.meta.url));
+// pragma: allowlist nextline secret
 const SECRET = 'Zq8vN3-test-only-secret-4f1b9c2e7a6d5e0f1a2b';
 let root: string;
 
