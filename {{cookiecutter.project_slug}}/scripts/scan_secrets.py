@@ -19,6 +19,7 @@ What counts as a secret, and what does not:
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -32,8 +33,14 @@ from detect_secrets.settings import transient_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LEFT_OUT_DETECTORS = frozenset({"KeywordDetector"})
+# detect-secrets skips a finding whose file is not in the working tree; in a history scan that
+# would skip exactly the secret someone committed and then deleted.
+LEFT_OUT_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 PLACEHOLDER_PASSWORDS = frozenset({"password", "pass", "pw", "secret", "changeme"})
 PLACEHOLDER_PREFIX = "replace-me"
+# `KEY=value` lines of env files (`.env`, `.env.example`...): detect-secrets only weighs quoted
+# strings in a file type it does not know, so their values are quoted before the scan.
+ENV_ASSIGNMENT = re.compile(r"^\+(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*)([^\s'\"#]+)\s*$")
 IGNORED_FILES = frozenset(
     {
         # Look-alike secrets (sequences, repeats, placeholders) the secret rule must refuse.
@@ -103,8 +110,20 @@ def added_content(repository: Path, commit: str) -> str:
     )
 
 
+def quote_env_values(diff: str) -> str:
+    """`diff` with the unquoted values that added lines of env files assign put in quotes."""
+    lines, in_env_file = [], False
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("+++ "):
+            in_env_file = Path(line[4:].strip()).name.startswith(".env")
+        elif in_env_file and (match := ENV_ASSIGNMENT.match(line)):
+            line = f'+{match.group(1)}"{match.group(2)}"\n'
+        lines.append(line)
+    return "".join(lines)
+
+
 def findings_in(repository: Path, commit: str) -> Iterator[Finding]:
-    diff = added_content(repository, commit)
+    diff = quote_env_values(added_content(repository, commit))
     if not diff.strip():
         return
     for secret in scan_diff(diff):
@@ -119,7 +138,8 @@ def scan(repository: Path) -> list[Finding]:
         raise ScanError(f"{repository} is not a git repository; run this in the project's clone")
     every_detector: dict[str, type] = get_mapping_from_secret_type_to_class()
     names = sorted({detector.__name__ for detector in every_detector.values()} - LEFT_OUT_DETECTORS)
-    with transient_settings({"plugins_used": [{"name": name} for name in names]}):
+    with transient_settings({"plugins_used": [{"name": name} for name in names]}) as settings:
+        settings.disable_filters(*LEFT_OUT_FILTERS)
         return [found for sha in commits(repository) for found in findings_in(repository, sha)]
 
 
