@@ -38,7 +38,7 @@ FRONTEND_JOBS = {"frontend", "e2e", "prod"}
 # The make target each job must run: the workflow is the same `make` as on a laptop.
 JOB_TARGETS = {
     "lint": ("make lock-check", "make lint typecheck"),
-    "backend": ("make test-backend",),
+    "backend": ("make test-backend test-scripts",),
     "frontend": ("make test-frontend",),
     "e2e": ("make test-e2e",),
     "prod": ("apt-get install -y -qq caddy", "make test-prod"),
