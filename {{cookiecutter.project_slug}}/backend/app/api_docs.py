@@ -47,7 +47,8 @@ def install(app: FastAPI) -> None:
     static = resources.files("fastapi_offline").joinpath("static")
     for name, media_type in ASSETS.items():
         endpoint = _asset_endpoint(static.joinpath(name).read_bytes(), media_type)
-        app.add_api_route(f"{ASSETS_URL}/{name}", endpoint, methods=["GET"], include_in_schema=False)
+        path = f"{ASSETS_URL}/{name}"
+        app.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
 
     title = f"{app.title} - API docs"
 

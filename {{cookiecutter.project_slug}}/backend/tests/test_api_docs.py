@@ -13,7 +13,9 @@ from app.api_docs import ASSETS_URL, DOCS_PATHS
 from .conftest import AppFactory, SettingsFactory
 
 # Every URL the page names: src/href attributes and the strings its inline script passes on.
-REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)|(?:url|oauth2RedirectUrl)\s*:\s*'([^']+)'""")
+REFERENCE = re.compile(
+    r"""(?:src|href)\s*=\s*["']([^"']+)|(?:url|oauth2RedirectUrl)\s*:\s*'([^']+)'"""
+)
 
 
 def referenced_urls(html: str) -> list[str]:
