@@ -3,6 +3,7 @@ on a free port, print what the page says they print (`<...>` stands for what dif
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
@@ -71,7 +72,10 @@ def test_every_step_prints_what_the_page_says(
     backend: tuple[Instance, dict[str, str]], tmp_path: Path
 ) -> None:
     if shutil.which("curl") is None:
-        pytest.fail("curl is not installed; the walkthrough needs it (apt-get install curl)")
+        reason = "curl is not installed; the walkthrough needs it (apt-get install curl)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: a missing tool is a failure)")
+        pytest.skip(reason)
     _instance, environment = backend
     walkthrough = steps()
     assert len(walkthrough) >= 10, "the page lost its steps"

@@ -3,6 +3,7 @@ and marked fakes are not secrets; a finding names where, never the value."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import subprocess
@@ -18,7 +19,10 @@ IDENTITY = ["-c", "user.name=Tester", "-c", "user.email=tester@example.org"]
 def git(repository: Path, *args: str) -> None:
     executable = shutil.which("git")
     if executable is None:
-        pytest.fail("git is not installed; the history scan needs it")
+        reason = "git is not installed; the history scan needs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: a missing tool is a failure)")
+        pytest.skip(reason)
     subprocess.run([executable, *IDENTITY, "-C", str(repository), *args], check=True)
 
 
