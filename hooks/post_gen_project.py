@@ -73,9 +73,11 @@ def next_steps(project_dir: Path, answers: dict[str, object]) -> list[str]:
         paint(f"  cd {project_dir.name}", "cyan"),
         paint("  make dev    ", "cyan") + f"# install, then serve on {url}",
         paint("  make test   ", "cyan") + "# install, then run every test",
+        paint("  make prod   ", "cyan") + "# rehearse production over https, behind Caddy",
         "Secrets live in backend/.env"
         + (" and frontend/.env" if frontend else "")
-        + " (mode 0600, git-ignored); 'make env' recreates them after a fresh clone.",
+        + ", and production's own in backend/.env.production (mode 0600, git-ignored); "
+        + "'make env' recreates them after a fresh clone.",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -144,3 +145,40 @@ def bake_with_cli(tmp_path: Path, *answers: str) -> subprocess.CompletedProcess[
     return cookiecutter_cli(
         str(REPO), "--no-input", "--config-file", str(config), "-o", str(output), *answers
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def processes_under(directory: Path) -> list[str]:
+    """Processes whose working directory or command line lies inside `directory`, as
+    `pid: command line (in cwd)`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(str(directory)) or str(directory) in cmdline:
+            found.append(f"{entry.name}: {cmdline.strip()} (in {cwd})")
+    return found
+
+
+def nothing_listens_on(port: int) -> bool:
+    """No server accepts on `port`, over IPv4 or IPv6 loopback (TIME_WAIT sockets do not count)."""
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        with socket.socket(family) as probe:
+            probe.settimeout(1)
+            try:
+                if probe.connect_ex((host, port)) == 0:
+                    return False
+            except OSError:
+                continue
+    return True

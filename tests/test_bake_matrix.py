@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -137,6 +138,26 @@ def test_ci_workflow_parses_and_names_its_jobs(baked: Bake) -> None:
     for job in workflow["jobs"].values():
         commands = " ".join(step.get("run", "") for step in job["steps"])
         assert "make " in commands
+
+
+def test_production_gets_a_private_ignored_file_with_a_secret_of_its_own(
+    baked: Bake, tmp_path: Path
+) -> None:
+    production = baked.project / "backend" / ".env.production"
+    assert stat.S_IMODE(production.stat().st_mode) == 0o600
+    secret = env_secret(production)
+    assert len(secret.encode()) >= MIN_SECRET_BYTES
+    assert secret != env_secret(baked.project / "backend" / ".env")
+    files = project_files(baked.project)
+    assert [path for path in files if secret.encode() in path.read_bytes()] == [production]
+    assert all(secret not in text for text in baked.replay_texts.values())
+    git = require_tool("git")
+    clone = tmp_path / "clone"
+    subprocess.run(["cp", "-a", str(baked.project), str(clone)], check=True)
+    subprocess.run([git, "init", "-q", str(clone)], check=True)
+    relative = "backend/.env.production"
+    ignored = subprocess.run([git, "check-ignore", "-q", relative], cwd=clone, check=False)
+    assert ignored.returncode == 0, f"{relative} is not ignored by git"
 
 
 def test_two_bakes_get_different_secrets(bake: Callable[[Variant], Bake]) -> None:

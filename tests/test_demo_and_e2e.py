@@ -29,7 +29,10 @@ from tests.support import (
     NPM_CACHE,
     REPO,
     env_secret,
+    free_port,
     missing_tool,
+    nothing_listens_on,
+    processes_under,
     require_tool,
     write_cookiecutter_config,
 )
@@ -113,12 +116,6 @@ def mail_reaches_the_catcher(run: DemoRun, project: Path) -> None:
     assert list((project / "artifacts" / "mail").glob("*.eml")), "no .eml file was kept"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> DemoRun:
     command = [
         require_tool("make"),
@@ -152,35 +149,6 @@ def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> D
 
     threading.Thread(target=read, daemon=True).start()
     return run
-
-
-def processes_under(directory: Path) -> list[str]:
-    """Processes whose working directory or command line lies inside `directory`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cwd = os.readlink(entry / "cwd")
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if cwd.startswith(str(directory)) or str(directory) in cmdline:
-            found.append(f"{entry.name}: {cmdline.strip()} (in {cwd})")
-    return found
-
-
-def nothing_listens_on(port: int) -> bool:
-    """No server accepts on `port`, over IPv4 or IPv6 loopback (TIME_WAIT sockets do not count)."""
-    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-        with socket.socket(family) as probe:
-            probe.settimeout(1)
-            try:
-                if probe.connect_ex((host, port)) == 0:
-                    return False
-            except OSError:
-                continue
-    return True
 
 
 def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, ...]) -> None:

@@ -3,17 +3,21 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkApiUrl,
   findLeaks,
   findPublicEnvProblems,
   findSecretProblems,
   parsePort,
+  secretFilePaths,
   secretProblem,
   secretValues,
+  secretValuesIn,
 } from './vite-env-guard';
 
 // pragma: allowlist nextline secret
@@ -47,6 +51,46 @@ describe('findPublicEnvProblems', () => {
   it('also guards the previous secret kept during a rotation', () => {
     const env = { BETTER_AUTH_SECRET_PREVIOUS: SECRET, VITE_GREETING: SECRET };
     expect(findPublicEnvProblems(env)[0]).toContain('BETTER_AUTH_SECRET_PREVIOUS');
+  });
+});
+
+describe('the secrets of every env file', () => {
+  // pragma: allowlist nextline secret
+  const PRODUCTION = 'Pq7wZ-production-only-secret-9e8d7c6b5a4f3e2d1c0b';
+  let root: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'guard-'));
+    mkdirSync(join(root, 'frontend'));
+    mkdirSync(join(root, 'backend'));
+  });
+
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("reads each file on its own: the backend's production secret and Vite's mode files too", () => {
+    writeFileSync(join(root, 'frontend', '.env'), `BETTER_AUTH_SECRET=${SECRET}\n`);
+    // pragma: allowlist nextline secret
+    writeFileSync(join(root, 'frontend', '.env.production'), 'BETTER_AUTH_SECRET=vite-mode-file-secret-0123\n');
+    writeFileSync(join(root, 'backend', '.env.production'), `BETTER_AUTH_SECRET=${PRODUCTION}\n`);
+    const chosen = join(root, 'elsewhere.env');
+    // pragma: allowlist nextline secret
+    writeFileSync(chosen, 'BETTER_AUTH_SECRET_PREVIOUS=the-file-backend-env-file-names\n');
+    const paths = secretFilePaths(join(root, 'frontend'), chosen);
+    expect(paths).toContain(join(root, 'backend', '.env.production'));
+    expect(secretValuesIn(paths).sort()).toEqual(
+      [SECRET, 'vite-mode-file-secret-0123', PRODUCTION, 'the-file-backend-env-file-names'].sort(),
+    );
+    expect(secretFilePaths(join(root, 'frontend'), undefined)).not.toContain(chosen);
+  });
+
+  it("refuses a VITE_ value holding another file's secret", () => {
+    const env = { BETTER_AUTH_SECRET: SECRET, VITE_API_URL: `https://api.example.org/?k=${PRODUCTION}` };
+    expect(findPublicEnvProblems(env, [SECRET, PRODUCTION])).toEqual([
+      expect.stringContaining('VITE_API_URL contains the value of a BETTER_AUTH_SECRET from another'),
+    ]);
+    expect(findPublicEnvProblems({ ...env, VITE_API_URL: 'https://api.example.org' }, [PRODUCTION])).toEqual([]);
   });
 });
 

@@ -2,8 +2,12 @@
 // secret that is not random material. Used by vite.config.ts; kept apart so the rules can be
 // unit-tested without running a build.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import type { Plugin } from 'vite';
 import policyFile from './../backend/app/secret_policy.json' with { type: 'json' };
+import secretFiles from './scripts/secret-env-files.json' with { type: 'json' };
 
 export const PUBLIC_PREFIX = 'VITE_';
 export const SECRET_NAMES = ['BETTER_AUTH_SECRET', 'BETTER_AUTH_SECRET_PREVIOUS'] as const;
@@ -22,8 +26,27 @@ export function secretValues(env: Env): string[] {
   );
 }
 
-/** Every reason this env must not be built; empty when it is safe. */
-export function findPublicEnvProblems(env: Env): string[] {
+/** The project's env files that can hold a secret (scripts/secret-env-files.json, shared with
+ * check-bundle.mjs), and the one BACKEND_ENV_FILE names: the backend's production settings
+ * during `make prod`. Absolute paths; not all of them exist. */
+export function secretFilePaths(frontendDir: string, backendEnvFile: string | undefined): string[] {
+  const chosen = backendEnvFile?.trim() ?? '';
+  const paths = secretFiles.files.map((name) => resolve(frontendDir, name));
+  return [...new Set(chosen === '' ? paths : [...paths, resolve(chosen)])];
+}
+
+/** The secret values held by those of `paths` that exist, read one file at a time: a value Vite
+ * would never load (the backend's production secret) must stay out of the bundle all the same. */
+export function secretValuesIn(paths: readonly string[]): string[] {
+  const values = paths
+    .filter((path) => existsSync(path))
+    .flatMap((path) => secretValues(parseEnv(readFileSync(path, 'utf8'))));
+  return [...new Set(values)];
+}
+
+/** Every reason this env must not be built; empty when it is safe. `otherSecrets` are the values
+ * of the project's other env files (secretValuesIn), which no public value may contain either. */
+export function findPublicEnvProblems(env: Env, otherSecrets: readonly string[] = []): string[] {
   const problems: string[] = [];
   const secrets = SECRET_NAMES.map((name) => [name, env[name]?.trim() ?? ''] as const).filter(
     ([, value]) => value.length >= MIN_SEARCHABLE_SECRET,
@@ -45,6 +68,13 @@ export function findPublicEnvProblems(env: Env): string[] {
             `Remove it from ${name}; the browser never needs it.`,
         );
       }
+    }
+    if (otherSecrets.some((secret) => value.includes(secret) && !secrets.some(([, own]) => own === secret))) {
+      problems.push(
+        `${name} contains the value of a BETTER_AUTH_SECRET from another of the project's env ` +
+          `files (the backend's development or production settings), which would publish it in ` +
+          `the bundle. Remove it from ${name}; the browser never needs it.`,
+      );
     }
   }
   return problems;

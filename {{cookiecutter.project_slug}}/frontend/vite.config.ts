@@ -12,7 +12,9 @@ import {
   findSecretProblems,
   parsePort,
   refuseSecretsInBundle,
+  secretFilePaths,
   secretValues,
+  secretValuesIn,
 } from './vite-env-guard.ts';
 import { projectTitle, readProjectName } from './vite-project-title.ts';
 
@@ -28,7 +30,10 @@ export default defineConfig(({ command, mode, isPreview }) => {
   // Prefix '' loads every variable (files and process env) so the guards see what Vite would
   // expose; only PUBLIC_PREFIX variables ever reach client code.
   const env = loadEnv(mode, frontendDir, '');
-  const problems = findPublicEnvProblems(env);
+  // Every secret of the project, the backend's production one included, file by file: loadEnv
+  // merges files, so a value one file overrides would otherwise go unsearched.
+  const diskSecrets = secretValuesIn(secretFilePaths(frontendDir, process.env.BACKEND_ENV_FILE));
+  const problems = findPublicEnvProblems(env, diskSecrets);
   const isTest = mode === 'test';
   const isDevServer = command === 'serve' && isPreview !== true && !isTest;
   if (command === 'build' || isDevServer) {
@@ -52,7 +57,7 @@ export default defineConfig(({ command, mode, isPreview }) => {
     envPrefix: PUBLIC_PREFIX,
     plugins: [
       react(),
-      refuseSecretsInBundle(secretValues(env)),
+      refuseSecretsInBundle([...new Set([...secretValues(env), ...diskSecrets])]),
       projectTitle(readProjectName(`${frontendDir}src/project.json`)),
     ],
     server,

@@ -5,6 +5,7 @@ database and account) through the project's virtualenv Python, after the same ch
 `preflight.py`: tools, `.env` files and ports. A local SMTP catcher (`mail_catcher.py`) starts
 first, on a free port, and the backend sends its mail there: each mail prints a line here and is
 kept under `artifacts/mail/`. It prints the URLs (and the demo credentials) once all answer.
+Starting, watching and stopping the servers is `servers.py`'s job, shared with `make prod`.
 """
 
 from __future__ import annotations
@@ -13,40 +14,20 @@ import argparse
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import envfile
 import preflight
+from servers import Server, StopRequest, free_port, mail_catcher, run
 
-STOP_GRACE_SECONDS = 10
-READY_TIMEOUT_SECONDS = 90
 DEMO_EMAIL = "demo@example.com"
 # The demo gets a database of its own, recreated on every run, so resetting the demo account
 # never touches the data of `make dev` (backend/app.db).
 DEMO_DATABASE = preflight.BACKEND_DIR / "demo.db"
 # Mail caught in development: git-ignored, like every artifact.
 MAIL_DIR = preflight.PROJECT_DIR / "artifacts" / "mail"
-MAIL_CATCHER = Path(__file__).resolve().parent / "mail_catcher.py"
-
-
-@dataclass(frozen=True)
-class Server:
-    """One server to start: its name, command line, directory, extra environment and URLs."""
-
-    name: str
-    command: list[str]
-    cwd: Path
-    env: dict[str, str]
-    url: str
-    probe: str
 
 
 def chosen_ports(backend_port: int | None, frontend_port: int | None) -> dict[str, int]:
@@ -74,25 +55,6 @@ def check(ports: dict[str, int], overridden: set[str]) -> None:
         preflight.require_free(port, owner, fix)
 
 
-def free_port() -> int:
-    """A port nothing listens on now, for the mail catcher: no setting names its port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def mail_catcher(port: int) -> Server:
-    """The local SMTP catcher, started before the backend so that its first mail finds it."""
-    return Server(
-        "mail",
-        [sys.executable, str(MAIL_CATCHER), "--port", str(port), "--dir", str(MAIL_DIR)],
-        preflight.PROJECT_DIR,
-        {},
-        f"smtp://127.0.0.1:{port}",
-        probe=f"tcp://127.0.0.1:{port}",
-    )
-
-
 def servers(
     ports: dict[str, int],
     overridden: set[str],
@@ -105,7 +67,7 @@ def servers(
     The backend's SMTP_URL always points at the catcher here, whatever backend/.env says, so
     development never mails real people.
     """
-    catcher = mail_catcher(mail_port)
+    catcher = mail_catcher(mail_port, MAIL_DIR, preflight.PROJECT_DIR)
     backend_url = f"http://localhost:{ports['backend']}"
     backend_env = {**extra_env, "BACKEND_PORT": str(ports["backend"]), "SMTP_URL": catcher.url}
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
@@ -159,71 +121,6 @@ def reset_demo_account(extra_env: dict[str, str]) -> str:
     return password
 
 
-def answers(url: str) -> bool:
-    """Whether anything answers at `url`: HTTP (any status counts), or a TCP connection."""
-    if url.startswith("tcp://"):
-        host, _, port = url.removeprefix("tcp://").rpartition(":")
-        try:
-            with socket.create_connection((host, int(port)), timeout=1):
-                return True
-        except OSError:
-            return False
-    try:
-        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 -- our own http://localhost URL
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Stop every process group, politely first, and wait until each group is empty.
-
-    Waiting for the group, not just its leader, matters: `npm run dev` exits before the Vite
-    process it started, which would otherwise still hold the port when this returns. Only
-    poll() is used: it never blocks, so a second Ctrl-C cannot leave this waiting forever.
-    """
-    for process in processes:
-        if group_alive(process.pid):
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for process in processes:
-        # poll() also reaps the leader, which would otherwise stay in its group as a zombie.
-        while (process.poll() is None or group_alive(process.pid)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if group_alive(process.pid):
-            os.killpg(process.pid, signal.SIGKILL)
-            while process.poll() is None:
-                time.sleep(0.05)
-
-
-class StopRequest:
-    """Ctrl-C (SIGINT) and `kill` (SIGTERM) set a flag that the main loop checks.
-
-    No exception is raised at an arbitrary point (the default KeyboardInterrupt can land inside
-    subprocess's own locking and hang the clean-up), and a second Ctrl-C changes nothing.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, self._request)
-
-    def _request(self, signum: int, frame: object) -> None:
-        self.requested = True
-
-
 def ready_message(started: list[Server], demo_password: str | None) -> str:
     by_name = {server.name: server for server in started}
     app = by_name.get("frontend", by_name["backend"])
@@ -249,46 +146,6 @@ def ready_message(started: list[Server], demo_password: str | None) -> str:
         lines.append("  No account yet? Register in the app, or: make user EMAIL=you@example.com")
     lines += ["Ctrl-C stops everything.", "=" * 64, ""]
     return "\n".join(lines)
-
-
-def run(started: list[Server], demo_password: str | None, stop: StopRequest) -> int:
-    """Start the servers, say when they are ready, wait for Ctrl-C or a crash, stop them all."""
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for server in started:
-            if stop.requested:
-                break
-            print(f"starting {server.name} on {server.url}", flush=True)
-            processes.append(
-                subprocess.Popen(
-                    server.command,
-                    cwd=server.cwd,
-                    env={**os.environ, **server.env},
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        waiting = list(started)
-        while not stop.requested:
-            failed = next((i for i, p in enumerate(processes) if p.poll() is not None), None)
-            if failed is not None:
-                code = processes[failed].returncode
-                name = started[failed].name
-                print(f"error: the {name} server stopped (exit code {code}); stopping the rest")
-                return code or 1
-            waiting = [server for server in waiting if not answers(server.probe)]
-            if not waiting and deadline:
-                print(ready_message(started, demo_password), flush=True)
-                deadline = 0.0
-            elif deadline and time.monotonic() > deadline:
-                names = ", ".join(server.name for server in waiting)
-                print(f"error: {names} did not answer within {READY_TIMEOUT_SECONDS} s; stopping")
-                return 1
-            time.sleep(0.2 if deadline else 0.5)
-        print("\nstopping…", flush=True)
-        return 0
-    finally:
-        stop_all(processes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     started = servers(
         ports, overridden, reload=not args.no_reload, extra_env=extra_env, mail_port=free_port()
     )
-    return run(started, password, stop)
+    return run(started, lambda: ready_message(started, password), stop)
 
 
 if __name__ == "__main__":

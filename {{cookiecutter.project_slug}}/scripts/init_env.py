@@ -1,9 +1,11 @@
-"""Create or complete `backend/.env` and `frontend/.env` with one shared BETTER_AUTH_SECRET.
+"""Create or complete `backend/.env` and `frontend/.env` with one shared BETTER_AUTH_SECRET,
+and `backend/.env.production`, the production settings, with a secret of its own.
 
 Safe to run any number of times: an existing valid secret is kept, values you edited stay as
 they are, and settings that `.env.example` gained since are appended. `--force-new-secret`
-replaces the secret in both files together (existing sessions and tokens stop working; use
-`rotate_secret.py` for a rotation without downtime).
+replaces the secret in both development files together (existing sessions and tokens stop
+working; use `rotate_secret.py` for a rotation without downtime); the production file keeps its
+own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 import envfile
+import production_env
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,11 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         pairs = envfile.project_pairs(PROJECT_DIR)
         secret, origin = choose_secret(pairs, args.force_new_secret)
         envfile.write_all(pairs, {envfile.SECRET_KEY: secret})
+        production = production_env.write(development_secret=secret)
     except (envfile.EnvFileError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     written = ", ".join(str(pair.env.relative_to(PROJECT_DIR)) for pair in pairs)
-    print(f"{written}: {origin}; mode 0600, ignored by git.")
+    print(f"{written}: {origin}; {production}; mode 0600, ignored by git.")
     return 0
 
 

@@ -21,7 +21,7 @@ from app.db import DatabaseNotReady
 from app.password_policy import password_problem
 from app.schemas import RegisterIn
 from app.services import build_services
-from app.settings import ENV_FILE, SettingsError, load_settings
+from app.settings import SettingsError, chosen_env_file, env_file_label, load_settings
 
 PASSWORD_VARIABLE = "CREATE_USER_PASSWORD"  # noqa: S105 - the name of a variable
 
@@ -40,17 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", help=f"else ${PASSWORD_VARIABLE}, else read from stdin")
-    parser.add_argument("--env-file", type=Path, default=ENV_FILE, help="default: backend/.env")
+    parser.add_argument(
+        "--env-file", type=Path, help="default: the file $BACKEND_ENV_FILE names, else backend/.env"
+    )
     args = parser.parse_args(argv)
+    # Without --env-file, load_settings() reads (and checks) what $BACKEND_ENV_FILE names.
+    chosen = {} if args.env_file is None else {"_env_file": args.env_file}
     try:
         request = RegisterIn(email=args.email, password=read_password(args.password))
-        settings = load_settings(_env_file=args.env_file)
+        settings = load_settings(**chosen)
     except ValidationError as error:
         for item in error.errors(include_url=False):
             print(f"error: {item['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 2
     except SettingsError as error:
-        print(f"error: the settings in {args.env_file} are unusable:\n{error}", file=sys.stderr)
+        where = env_file_label(chosen.get("_env_file", chosen_env_file()))
+        print(f"error: the settings in {where} are unusable:\n{error}", file=sys.stderr)
         return 1
     problem = password_problem(request.password, request.email)
     if problem:

@@ -3,6 +3,8 @@
 `python -m app.doctor` checks that backend/.env and frontend/.env (when there is a frontend)
 exist, hold the same usable secret and are readable by their owner only, validates every
 backend setting, reports where a secret rotation stands and says whether the SMTP server answers.
+With BACKEND_ENV_FILE naming another file (backend/.env.production), it checks that one instead:
+private, a random secret that is not the development one, usable settings.
 `python -m app.doctor --token TOKEN` (or `--token -` to read it from stdin, keeping it out of
 shell history) verifies a token exactly as the running backend would. Secrets are compared,
 never printed.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hmac
+import os
 import stat
 import sys
 import time
@@ -24,7 +27,16 @@ from dotenv import dotenv_values
 
 from app.mail.smtp import DeliveryFailed, SmtpTransport
 from app.secret_policy import secret_problem
-from app.settings import BACKEND_DIR, UNTIL_FORMAT, Settings, SettingsError, load_settings
+from app.settings import (
+    BACKEND_DIR,
+    ENV_FILE_VARIABLE,
+    UNTIL_FORMAT,
+    Settings,
+    SettingsError,
+    chosen_env_file,
+    env_file_label,
+    load_settings,
+)
 from app.tokens import AccessTokens, InvalidToken
 
 # The names of the keys, not their values.
@@ -80,9 +92,15 @@ class Findings:
     notes: list[str] = field(default_factory=list)
 
 
-def check_project(project_dir: Path) -> Findings:
-    """Everything wrong with the project's `.env` files and settings, and a rotation's state."""
+def check_project(project_dir: Path, env_file: Path | None = None) -> Findings:
+    """Everything wrong with the project's `.env` files and settings, and a rotation's state.
+
+    `env_file`, when it is another file than backend/.env (the production one), is checked on
+    its own instead: it shares no secret with the frontend and must not share the development one.
+    """
     backend_env = project_dir / "backend" / ".env"
+    if env_file is not None and env_file.resolve() != backend_env.resolve():
+        return _check_own_file(env_file, backend_env)
     problems, backend = _file_findings(backend_env, "backend/.env")
     if (project_dir / "frontend").is_dir():
         frontend_problems, frontend = _file_findings(
@@ -96,16 +114,35 @@ def check_project(project_dir: Path) -> Findings:
                     f"{key} differs between backend/.env and frontend/.env: run 'make env' "
                     "(or 'make rotate-secret' during a rotation) to write both together"
                 )
-    if backend_env.exists():
-        try:
-            settings = load_settings(_env_file=backend_env)
-        except SettingsError as error:
-            problems += [line for line in str(error).splitlines() if line not in problems]
-        else:
-            note, problem = rotation_state(settings, time.time())
-            problems += [problem] if problem else []
-            return Findings(problems, [note] if note else [])
-    return Findings(problems)
+    return _with_settings(backend_env, problems)
+
+
+def _with_settings(env_file: Path, problems: list[str]) -> Findings:
+    """`problems` plus what loading the settings from `env_file` finds, and a rotation's state."""
+    if not env_file.exists():
+        return Findings(problems)
+    try:
+        settings = load_settings(_env_file=env_file)
+    except SettingsError as error:
+        problems += [line for line in str(error).splitlines() if line not in problems]
+        return Findings(problems)
+    note, problem = rotation_state(settings, time.time())
+    problems += [problem] if problem else []
+    return Findings(problems, [note] if note else [])
+
+
+def _check_own_file(env_file: Path, development_env: Path) -> Findings:
+    """A production env file: private, a random secret of its own, usable settings."""
+    label = env_file_label(env_file)
+    problems, values = _file_findings(env_file, label)
+    development = dotenv_values(development_env) if development_env.exists() else {}
+    mine, theirs = values.get(SECRET) or "", development.get(SECRET) or ""
+    if mine and theirs and hmac.compare_digest(mine.encode(), theirs.encode()):
+        problems.append(
+            f"{SECRET} in {label} is the development secret from backend/.env: run 'make env', "
+            f"which gives {label} a secret of its own"
+        )
+    return _with_settings(env_file, problems)
 
 
 def explain_token(token: str, env_file: Path) -> tuple[bool, str]:
@@ -140,8 +177,7 @@ def smtp_report(settings: Settings) -> str:
     return f"ok: the SMTP server at {transport.address} answers"
 
 
-def _smtp_line(project_dir: Path) -> str | None:
-    env_file = project_dir / "backend" / ".env"
+def _smtp_line(env_file: Path) -> str | None:
     if not env_file.exists():
         return None
     try:
@@ -157,26 +193,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--token", help="an access token to explain; '-' reads it from stdin")
     args = parser.parse_args(argv)
+    development_env = args.project / "backend" / ".env"
+    # $BACKEND_ENV_FILE (the production file) is what the servers read, so it is what to check.
+    env_file = (
+        chosen_env_file() if os.environ.get(ENV_FILE_VARIABLE, "").strip() else development_env
+    )
     if args.token is not None:
         token = sys.stdin.readline() if args.token == FROM_STDIN else args.token
         token = token.strip()
         try:
-            accepted, explanation = explain_token(token, args.project / "backend" / ".env")
+            accepted, explanation = explain_token(token, env_file)
         except SettingsError as error:
             print(f"Cannot check tokens: the backend's settings are unusable:\n{error}")
             return 1
         print(explanation)
         return 0 if accepted else 1
-    findings = check_project(args.project)
+    findings = check_project(args.project, env_file)
     for problem in findings.problems:
         print(f"problem: {problem}")
-    if not findings.problems:
+    if not findings.problems and env_file != development_env:
+        print(
+            f"ok: {env_file_label(env_file)} exists, holds a random secret of its own and is "
+            "readable by its owner only"
+        )
+    elif not findings.problems:
         print(
             "ok: .env files exist, match, hold a random secret and are readable by their owner only"
         )
     for note in findings.notes:
         print(f"rotation: {note}")
-    smtp_line = _smtp_line(args.project)
+    smtp_line = _smtp_line(env_file)
     if smtp_line is not None:
         print(smtp_line)
     return 1 if findings.problems else 0

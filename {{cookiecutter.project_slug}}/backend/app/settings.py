@@ -1,8 +1,10 @@
-"""The backend's configuration: read once from `backend/.env`, validated before anything starts."""
+"""The backend's configuration: read once from `backend/.env` (or the file `BACKEND_ENV_FILE`
+names, such as `backend/.env.production`), validated before anything starts."""
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -433,26 +435,58 @@ def known_keys() -> list[str]:
     return [name.upper() for name in Settings.model_fields] + sorted(SCRIPT_KEYS)
 
 
-def _unknown_key(key: str) -> str:
+# --- Production: which env file the backend reads -------------------------------------------
+# `make prod` and production servers read a file of their own (`make env` writes
+# backend/.env.production, with a secret of its own); every command honours the variable, so
+# `make user`, `make migrate` and the doctor work on the same file as the servers.
+ENV_FILE_VARIABLE = "BACKEND_ENV_FILE"
+
+
+def chosen_env_file() -> Path:
+    """The env file to read: the one $BACKEND_ENV_FILE names (relative to the current
+    directory), else backend/.env."""
+    given = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    return Path(given).expanduser().resolve() if given else ENV_FILE
+
+
+def env_file_label(path: Path) -> str:
+    """How messages name an env file: relative to the project when it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(BACKEND_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _unknown_key(key: str, where: str) -> str:
     close = difflib.get_close_matches(key, known_keys(), n=1, cutoff=0.6)
     fix = f"did you mean {close[0]}?" if close else "backend/.env.example lists every setting."
-    return f"{key} is not a setting this backend reads; {fix} Rename or remove it in backend/.env"
+    return f"{key} is not a setting this backend reads; {fix} Rename or remove it in {where}"
 
 
-def _describe(error: Any) -> str:
+def _describe(error: Any, where: str) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     field = ".".join(str(part) for part in error["loc"]).upper()
     if error["type"] == "extra_forbidden":
-        return _unknown_key(field)
+        return _unknown_key(field, where)
     if not field or message.startswith(field):
         return message
-    return f"{field}: {message}; fix it in backend/.env"
+    return f"{field}: {message}; fix it in {where}"
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and `backend/.env`; SettingsError lists every problem."""
+    """Settings from the environment and the env file (`_env_file`, else $BACKEND_ENV_FILE, else
+    `backend/.env`); SettingsError lists every problem, naming the file to fix."""
+    if "_env_file" not in overrides:
+        overrides["_env_file"] = chosen_env_file()
+        if os.environ.get(ENV_FILE_VARIABLE, "").strip() and not overrides["_env_file"].is_file():
+            raise SettingsError(
+                f"{ENV_FILE_VARIABLE} names {overrides['_env_file']}, which is not a file; "
+                "run 'make env' to create backend/.env.production, or fix the path"
+            )
+    env_file = overrides["_env_file"]
+    where = env_file_label(env_file) if env_file is not None else "backend/.env"
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        lines = [_describe(item) for item in error.errors(include_url=False)]
+        lines = [_describe(item, where) for item in error.errors(include_url=False)]
         raise SettingsError("\n".join(lines)) from None

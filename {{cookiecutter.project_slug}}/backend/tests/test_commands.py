@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import create_user, doctor
-from app.settings import load_settings
+from app.settings import ENV_FILE_VARIABLE, load_settings
 from app.tokens import AccessTokens
 
 from .conftest import EXAMPLE_ENV, run_backend
@@ -285,3 +286,69 @@ def test_commands_run_as_modules(project: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Created module@example.org" in result.stdout
+
+
+# --- Production: the file BACKEND_ENV_FILE names ----------------------------------------------
+
+
+@pytest.fixture
+def production_env(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """backend/.env.production with a secret of its own, named by BACKEND_ENV_FILE."""
+    path = project / "backend" / ".env.production"
+    write_env(path, secrets.token_urlsafe(48), project / "production.db")
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(path))
+    return path
+
+
+def test_doctor_checks_the_file_backend_env_file_names(
+    production_env: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 0, out
+    assert out.startswith(f"ok: {production_env} exists, holds a random secret of its own")
+
+
+def test_doctor_refuses_a_production_file_holding_the_development_secret(
+    production_env: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    development = project / "backend" / ".env"
+    shutil.copy(development, production_env)
+    production_env.chmod(0o644)
+    code, out = run_doctor(capsys, "--project", str(project))
+    assert code == 1
+    assert f"{production_env} has mode 0644, so other users can read the secret" in out
+    assert (
+        f"BETTER_AUTH_SECRET in {production_env} is the development secret from backend/.env: "
+        f"run 'make env', which gives {production_env} a secret of its own"
+    ) in out
+
+
+def test_create_user_writes_to_the_database_of_the_file_backend_env_file_names(
+    production_env: Path,
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(create_user.PASSWORD_VARIABLE, "quiet harbour lantern 7")
+    assert create_user.main(["--email", "ops@example.org"]) == 0
+    assert "Created ops@example.org" in capsys.readouterr().out
+    assert (project / "production.db").exists()
+    assert not (project / "app.db").exists(), "the development database stays untouched"
+
+
+def test_create_user_names_a_missing_production_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / ".env.production"
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(missing))
+    assert create_user.main(["--email", "ops@example.org", "--password", "quiet harbour 7"]) == 1
+    assert f"BACKEND_ENV_FILE names {missing}, which is not a file" in capsys.readouterr().err
+
+
+def test_migrate_names_a_missing_production_file_without_a_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / ".env.production"
+    environment = {**os.environ, ENV_FILE_VARIABLE: str(missing)}
+    result = run_backend(["-m", "alembic", "upgrade", "head"], environment)
+    assert result.returncode == 1
+    assert f"BACKEND_ENV_FILE names {missing}, which is not a file" in result.stderr
+    assert "Traceback" not in result.stderr

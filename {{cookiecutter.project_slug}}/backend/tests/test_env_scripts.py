@@ -4,6 +4,7 @@ env` and `make rotate-secret` run them, on a copy of this project's files."""
 from __future__ import annotations
 
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -14,6 +15,8 @@ import pytest
 from dotenv import dotenv_values
 
 from app.settings import BACKEND_DIR, UNTIL_FORMAT, load_settings
+
+from .conftest import BAKED_DATABASE
 
 PROJECT_DIR = BACKEND_DIR.parent
 
@@ -34,10 +37,10 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(project: Path, script: str) -> subprocess.CompletedProcess[str]:
+def run(project: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
     python = shutil.which("python3") or sys.executable
     return subprocess.run(  # noqa: S603 - a script of this project
-        [python, str(project / "scripts" / script)],
+        [python, str(project / "scripts" / script), *args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -98,3 +101,53 @@ def test_rotation_refuses_a_lifetime_it_cannot_read(project: Path) -> None:
     assert result.returncode == 1
     assert "ACCESS_TOKEN_MINUTES in backend/.env is 'soon'" in result.stderr
     assert backend_env.read_text() == before
+
+
+# --- Production: backend/.env.production ------------------------------------------------------
+
+
+def test_env_gives_production_a_file_and_a_secret_of_its_own(project: Path) -> None:
+    result = run(project, "init_env.py")
+    assert result.returncode == 0, result.stderr
+    production = project / "backend" / ".env.production"
+    assert stat.S_IMODE(production.stat().st_mode) == 0o600
+    values = dotenv_values(production)
+    development = dotenv_values(project / "backend" / ".env")
+    assert values["BETTER_AUTH_SECRET"] != development["BETTER_AUTH_SECRET"]
+    assert str(values["BETTER_AUTH_SECRET"]) not in result.stdout + result.stderr
+    assert "backend/.env.production: generated its own secret" in result.stdout
+    assert values["ENVIRONMENT"] == "production"
+    assert values["CORS_ORIGINS"] == values["APP_URL"] == "https://localhost:8443"
+    example = dotenv_values(project / "backend" / ".env.example")
+    if BAKED_DATABASE == "sqlite":
+        assert values["DATABASE_URL"] == "sqlite:///./production.db"
+    else:
+        assert values["DATABASE_URL"] == example["DATABASE_URL"], "its owner fills it in"
+    # Usable as it is, in production mode, by the backend's own rules.
+    settings = load_settings(_env_file=production)
+    assert settings.is_production
+    assert settings.cookie_prefix == "__Secure-"
+
+
+def test_env_keeps_the_production_file_but_never_the_development_secret_in_it(
+    project: Path,
+) -> None:
+    assert run(project, "init_env.py").returncode == 0
+    production = project / "backend" / ".env.production"
+    kept = dotenv_values(production)["BETTER_AUTH_SECRET"]
+    production.write_text(production.read_text() + "MAIL_FROM=ops@example.org\n")
+    again = run(project, "init_env.py")
+    assert "backend/.env.production: kept its own secret" in again.stdout
+    assert dotenv_values(production)["BETTER_AUTH_SECRET"] == kept
+    assert dotenv_values(production)["MAIL_FROM"] == "ops@example.org"
+
+    development = str(dotenv_values(project / "backend" / ".env")["BETTER_AUTH_SECRET"])
+    production.write_text(production.read_text().replace(str(kept), development))
+    replaced = run(project, "init_env.py")
+    assert "gave it a new secret (it held the development one)" in replaced.stdout
+    assert dotenv_values(production)["BETTER_AUTH_SECRET"] not in (development, kept)
+
+    before = dotenv_values(production)["BETTER_AUTH_SECRET"]
+    assert run(project, "init_env.py", "--force-new-secret").returncode == 0
+    assert dotenv_values(production)["BETTER_AUTH_SECRET"] == before, "a development reset only"
+    assert dotenv_values(project / "backend" / ".env")["BETTER_AUTH_SECRET"] != development

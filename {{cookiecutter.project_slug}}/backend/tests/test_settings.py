@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.settings import SettingsError, load_settings
+from app.settings import ENV_FILE_VARIABLE, SettingsError, chosen_env_file, load_settings
 
 from .conftest import EXAMPLE_ENV, FAST_ARGON2, run_backend
 
@@ -207,10 +207,11 @@ def env_file(tmp_path: Path, extra: str) -> Path:
 def test_unknown_keys_in_the_env_file_are_refused_naming_the_closest(
     tmp_path: Path, line: str, expected: str
 ) -> None:
+    path = env_file(tmp_path, f"\n{line}\n")
     with pytest.raises(SettingsError) as refused:
-        load_settings(_env_file=env_file(tmp_path, f"\n{line}\n"))
+        load_settings(_env_file=path)
     assert expected in str(refused.value)
-    assert "backend/.env" in str(refused.value)
+    assert f"Rename or remove it in {path}" in str(refused.value)
 
 
 def test_keys_the_scripts_read_are_allowed(tmp_path: Path) -> None:
@@ -352,3 +353,60 @@ def test_main_module_has_no_other_lazy_attributes() -> None:
 
     with pytest.raises(AttributeError):
         _ = app.main.something_else
+
+
+# --- Production: the env file BACKEND_ENV_FILE names ----------------------------------------
+
+
+def test_the_file_backend_env_file_names_is_read_and_named_in_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = env_file(tmp_path, "\nENVIRONMENT=production\nCORS_ORIGINS=https://app.example.org\n")
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(path))
+    assert chosen_env_file() == path
+    assert load_settings().is_production
+    with path.open("a") as extra:
+        extra.write("ACCESS_TOKEN_MINUTES=600\n")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert f"ACCESS_TOKEN_MINUTES: Input should be less than or equal to 60; fix it in {path}" in (
+        str(refused.value)
+    )
+
+
+def test_unknown_keys_are_refused_in_the_production_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = env_file(
+        tmp_path, "\nENVIRONMENT=production\nCORS_ORIGINS=https://a.example\nAPP_URLS=\n"
+    )
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(path))
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "APP_URLS is not a setting this backend reads; did you mean APP_URL? "
+        f"Rename or remove it in {path}"
+    )
+
+
+def test_a_missing_file_named_by_backend_env_file_is_refused_not_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic-settings skips a missing env file: a server must not start on the defaults."""
+    missing = tmp_path / ".env.production"
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(missing))
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        f"BACKEND_ENV_FILE names {missing}, which is not a file; run 'make env' to create "
+        "backend/.env.production, or fix the path"
+    )
+
+
+def test_without_the_variable_the_backend_reads_backend_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENV_FILE_VARIABLE, raising=False)
+    assert chosen_env_file() == BACKEND_DIR / ".env"
+    monkeypatch.setenv(ENV_FILE_VARIABLE, "  ")
+    assert chosen_env_file() == BACKEND_DIR / ".env"

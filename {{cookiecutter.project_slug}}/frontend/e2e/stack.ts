@@ -1,17 +1,19 @@
 // What the end-to-end run is made of, for playwright.config.ts (which starts the servers) and the
 // specs (which drive them): ports, URLs, the backend's test settings, and why a run cannot happen.
 //
-// Playwright loads the config again in every worker process. Ports and the database directory are
-// chosen once, by the first load (the runner), and passed on through process.env, which workers
-// inherit; a later load reads them back instead of choosing anew.
+// Playwright loads the config again in every worker process. Ports (machine.ts) and the database
+// directory are chosen once, by the first load (the runner), and passed on through process.env,
+// which workers inherit; a later load reads them back instead of choosing anew.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, sharedPort } from './machine.ts';
+
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 export const HOST = '127.0.0.1';
 export const FRONTEND_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -23,29 +25,12 @@ export const BACKEND_LOG = join(ARTIFACTS_DIR, 'backend.log');
 /** Short enough that a test can wait for it to run out, long enough to log in and look around. */
 export const ACCESS_TOKEN_SECONDS = 4;
 
-/** The flags the system Chromium runs with: headless, quiet, no first-run or update traffic. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-const chromiumGiven = process.env.CHROMIUM_PATH ?? '';
-export const CHROMIUM_PATH = chromiumGiven !== '' ? chromiumGiven : '/usr/bin/chromium';
 export const BACKEND_PYTHON = process.env.BACKEND_PYTHON ?? '';
 
 /** Why the suite cannot run on this machine, or null when it can. */
 function findSkipReason(): string | null {
-  if (!existsSync(CHROMIUM_PATH)) {
-    return chromiumGiven !== ''
-      ? `CHROMIUM_PATH=${chromiumGiven} does not exist`
-      : 'Chromium is not installed at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)';
-  }
+  const chromium = chromiumMissing();
+  if (chromium !== null) return chromium;
   if (BACKEND_PYTHON === '') {
     return 'BACKEND_PYTHON is not set (run `make test-e2e`, which points it at the virtualenv)';
   }
@@ -54,27 +39,6 @@ function findSkipReason(): string | null {
 }
 
 export const SKIP_REASON = findSkipReason();
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
-/** The port in `process.env[name]`, chosen (and stored there for the workers) on first use. */
-async function sharedPort(name: string): Promise<number> {
-  const existing = process.env[name];
-  if (existing !== undefined && existing !== '') return Number(existing);
-  const port = await freePort();
-  process.env[name] = String(port);
-  return port;
-}
 
 /** A fresh directory for the database, removed when the process that made it exits. */
 function sharedWorkDir(): string {

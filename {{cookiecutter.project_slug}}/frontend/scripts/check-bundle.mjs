@@ -1,5 +1,7 @@
-// Searches every file the build emitted (dist/) for the server-side secret, by value (read from
-// frontend/.env) and by name. Exit 0: none found; exit 1: a leak, or nothing to check.
+// Searches every file the build emitted (dist/) for the server-side secret, by name and by value:
+// the value in frontend/.env and in every other env file that can hold one (secret-env-files.json:
+// the files Vite loads in a production build, the backend's development and production files, and
+// the file BACKEND_ENV_FILE names). Exit 0: none found; exit 1: a leak, or nothing to check.
 // Usage: node scripts/check-bundle.mjs [--root <frontend dir>]   (npm run check-bundle)
 
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -10,6 +12,9 @@ import { parseEnv } from 'node:util';
 const SECRET_NAME = 'BETTER_AUTH_SECRET';
 const SECRET_KEYS = [SECRET_NAME, `${SECRET_NAME}_PREVIOUS`];
 const PLACEHOLDER = 'replace-me-run-make-env';
+const SECRET_FILES = JSON.parse(
+  readFileSync(new URL('./secret-env-files.json', import.meta.url), 'utf8'),
+).files;
 
 function* filesUnder(dir) {
   for (const name of readdirSync(dir)) {
@@ -46,7 +51,23 @@ if (secret === '' || secret === PLACEHOLDER) {
       `so the search would prove nothing. Run 'make env' to generate the real one.`,
   );
 }
-const secrets = SECRET_KEYS.map((key) => (env[key] ?? '').trim()).filter((v) => v.length >= 8);
+
+/** Every secret (its key, the file holding it, its value) in the project's env files. */
+function secretsOnDisk() {
+  const chosen = (process.env.BACKEND_ENV_FILE ?? '').trim();
+  const files = [...SECRET_FILES.map((name) => join(root, name)), ...(chosen ? [resolve(chosen)] : [])];
+  const found = [];
+  for (const file of new Set(files)) {
+    if (!existsSync(file)) continue;
+    const values = parseEnv(readFileSync(file, 'utf8'));
+    for (const key of SECRET_KEYS) {
+      const value = (values[key] ?? '').trim();
+      if (value.length >= 8) found.push({ key, file: relative(root, file), value });
+    }
+  }
+  return found;
+}
+const secrets = secretsOnDisk();
 
 if (!existsSync(distDir)) {
   fail(`dist/ is missing: run 'npm run build' first (npm run ci does both).`);
@@ -62,8 +83,8 @@ for (const file of filesUnder(distDir)) {
   byteCount += text.length;
   const where = relative(root, file);
   if (text.includes(SECRET_NAME)) leaks.push(`${where} contains the name ${SECRET_NAME}`);
-  if (secrets.some((value) => text.includes(value))) {
-    leaks.push(`${where} contains the value of ${SECRET_NAME}`);
+  for (const { key, file: source, value } of secrets) {
+    if (text.includes(value)) leaks.push(`${where} contains the value of ${key} from ${source}`);
   }
 }
 
@@ -74,7 +95,8 @@ if (leaks.length > 0) {
       `in client code, rebuild, and rotate the secret ('make new-secret') if this build was shared.`,
   );
 }
+const sources = [...new Set(secrets.map(({ file }) => file))].join(', ');
 console.log(
   `check-bundle: OK, ${fileCount} files (${(byteCount / 1024).toFixed(1)} KiB) in dist/ hold ` +
-    `neither the secret's value nor the name ${SECRET_NAME}.`,
+    `neither the name ${SECRET_NAME} nor the value of any secret in ${sources}.`,
 );

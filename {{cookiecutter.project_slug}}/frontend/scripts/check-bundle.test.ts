@@ -12,8 +12,11 @@ const SCRIPT = fileURLToPath(new URL('./check-bundle.mjs', import.meta.url));
 const SECRET = 'Zq8vN3-test-only-secret-4f1b9c2e7a6d5e0f1a2b';
 let root: string;
 
-function check(): { status: number | null; output: string } {
-  const run = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
+function check(env: Record<string, string> = {}): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, [SCRIPT, '--root', root], {
+    encoding: 'utf8',
+    env: { ...process.env, BACKEND_ENV_FILE: '', ...env },
+  });
   return { status: run.status, output: run.stdout + run.stderr };
 }
 
@@ -26,12 +29,14 @@ function emit(name: string, text: string): void {
   writeFileSync(join(root, 'dist', name), text);
 }
 
+// The frontend directory of a throwaway project, so that ../backend is the project's too.
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'check-bundle-'));
+  root = join(mkdtempSync(join(tmpdir(), 'check-bundle-')), 'frontend');
+  mkdirSync(root);
 });
 
 afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
+  rmSync(join(root, '..'), { recursive: true, force: true });
 });
 
 describe('check-bundle', () => {
@@ -78,6 +83,32 @@ describe('check-bundle', () => {
     const result = check();
     expect(result.status).toBe(1);
     expect(result.output).toContain('placeholder');
+  });
+
+  it("fails on the backend's production secret, and on the file BACKEND_ENV_FILE names", () => {
+    // pragma: allowlist nextline secret
+    const production = 'Pq7wZ-production-only-secret-9e8d7c6b5a4f3e2d1c0b';
+    const elsewhere = 'Rt5yU-secret-of-a-file-named-by-the-variable-42';
+    writeEnv(SECRET);
+    mkdirSync(join(root, '..', 'backend'), { recursive: true });
+    writeFileSync(join(root, '..', 'backend', '.env.production'), `BETTER_AUTH_SECRET=${production}\n`);
+    const chosen = join(root, 'elsewhere.env');
+    writeFileSync(chosen, `BETTER_AUTH_SECRET=${elsewhere}\n`);
+    emit('assets/index.js', `const a = "${production}"; const b = "${elsewhere}";`);
+    const result = check({ BACKEND_ENV_FILE: chosen });
+    expect(result.status).toBe(1);
+    expect(result.output).toContain(
+      'dist/assets/index.js contains the value of BETTER_AUTH_SECRET from ../backend/.env.production',
+    );
+    expect(result.output).toContain('dist/assets/index.js contains the value of BETTER_AUTH_SECRET from elsewhere.env');
+  });
+
+  it('fails on a secret in a file Vite loads for production builds (.env.production)', () => {
+    writeEnv(SECRET);
+    // pragma: allowlist nextline secret
+    writeFileSync(join(root, '.env.production'), 'BETTER_AUTH_SECRET=vite-mode-file-secret-0123\n');
+    emit('assets/index.js', 'const a = "vite-mode-file-secret-0123";');
+    expect(check().output).toContain('contains the value of BETTER_AUTH_SECRET from .env.production');
   });
 
   it('fails when there is no build to check', () => {

@@ -85,6 +85,7 @@ def test_env_files_are_read_unquoted_and_their_placeholders_pass(repository: Pat
 
 
 def test_a_password_in_a_url_is_a_secret(repository: Path) -> None:
+    # pragma: allowlist nextline secret
     commit(repository, {"deploy.md": "Use smtps://mailer:Tr0ub4dor-3@mail.example.org\n"}, "mail")
     run = scan(repository)
     assert run.returncode == 1

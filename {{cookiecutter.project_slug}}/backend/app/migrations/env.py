@@ -1,9 +1,10 @@
 """Alembic's entry point: runs the migrations in `versions/` against the app's database.
 
 `make migrate` (`python -m alembic upgrade head` from backend/) connects with the settings from
-backend/.env and the environment; the app's own start-up migration hands over its open
-connection instead. Either way every migration of one run shares a single transaction, so a
-failed run leaves the schema as it was, and concurrent runs take turns.
+backend/.env (or the file BACKEND_ENV_FILE names: `make migrate ENV_FILE=backend/.env.production`)
+and the environment; the app's own start-up migration hands over its open connection instead.
+Either way every migration of one run shares a single transaction, so a failed run leaves the
+schema as it was, and concurrent runs take turns.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Connection
 
 from app import db
 from app.models import Base
-from app.settings import load_settings
+from app.settings import SettingsError, load_settings
 
 config = context.config
 
@@ -43,7 +44,11 @@ def main() -> None:
         return
     if config.config_file_name is not None:
         fileConfig(config.config_file_name, disable_existing_loggers=False)
-    engine = db.make_engine(load_settings())
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise SystemExit(f"Cannot migrate: the settings are unusable:\n{error}") from None
+    engine = db.make_engine(settings)
     try:
         with engine.connect() as connection:
             run_on(connection)
