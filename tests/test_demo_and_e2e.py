@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import threading
 import time
