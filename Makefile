@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 export npm_config_cache := $(CACHE)/npm
 
-.PHONY: help install demo test lint bench clean
+.PHONY: help install demo test lint lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,9 +37,14 @@ demo: install ## bake the default project into build/demo, run it with a demo ac
 	@echo "baked $(DEMO_PROJECT)"
 	@$(MAKE) --no-print-directory -C $(DEMO_PROJECT) demo VENV=$(DEMO_VENV) $(DEMO_PORTS)
 
-lint: install ## ruff over the template's own Python (hooks, tests, bench)
-	$(VENV)/bin/ruff check hooks tests bench
-	$(VENV)/bin/ruff format --check hooks tests bench
+lint: install ## ruff over the template's own Python (hooks, tests, tools, bench)
+	$(VENV)/bin/ruff check hooks tests tools bench
+	$(VENV)/bin/ruff format --check hooks tests tools bench
+
+# One command after a change to the baked backend's dependencies (the template's tests fail with
+# this command's name while a lock is stale).
+lock: install ## regenerate the baked backend's uv.lock for both databases (UPGRADE=1: newest releases)
+	$(VENV)/bin/python -m tools.lock $(if $(UPGRADE),--upgrade)
 
 test: install lint ## bake the matrix and run every baked project's own tests
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup

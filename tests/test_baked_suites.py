@@ -1,7 +1,8 @@
 """Every variant's own `make test` (its install step, linters and test suites) passes.
 
 All bakes share one backend virtualenv and one npm cache, so the matrix installs each dependency
-once; the install step runs under a lock because pip must not write the shared venv twice at once.
+once; the install step (`uv sync --inexact`, so one bake keeps what another needs) runs under a
+lock because two installs must not write the shared venv at once.
 """
 
 from __future__ import annotations

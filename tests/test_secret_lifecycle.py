@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from tests.support import (
     REPO,
     bake_with_cli,
     cookiecutter_cli,
-    env_previous,
     env_secret,
     project_files,
     require_tool,
@@ -33,16 +30,6 @@ def project(tmp_path: Path) -> Path:
     run = bake_cli(tmp_path)
     assert run.returncode == 0, run.stderr
     return tmp_path / "out" / SLUG
-
-
-def run_script(project: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(project / "scripts" / name), *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def secrets_of(project: Path) -> tuple[str, str]:
@@ -70,69 +57,6 @@ def test_rebake_restores_a_lost_frontend_env_from_the_backend(
     (project / "frontend" / ".env").unlink()
     assert bake_cli(tmp_path, "-f").returncode == 0
     assert secrets_of(project) == (backend_secret, backend_secret)
-
-
-def test_initialiser_twice_keeps_the_secret(project: Path) -> None:
-    before = secrets_of(project)
-    for _ in range(2):
-        run = run_script(project, "init_env.py")
-        assert run.returncode == 0, run.stderr
-        assert before[0] not in run.stdout + run.stderr
-    assert secrets_of(project) == before
-
-
-def test_initialiser_replaces_a_weak_secret_in_both_files(project: Path) -> None:
-    for name in ("backend", "frontend"):
-        path = project / name / ".env"
-        path.write_text(path.read_text().replace(env_secret(path), "tooshort"))
-    assert run_script(project, "init_env.py").returncode == 0
-    backend, frontend = secrets_of(project)
-    assert backend == frontend
-    assert len(backend) >= 32
-
-
-def test_force_new_secret_changes_both_files_together(project: Path) -> None:
-    before = secrets_of(project)
-    run = run_script(project, "init_env.py", "--force-new-secret")
-    assert run.returncode == 0, run.stderr
-    after = secrets_of(project)
-    assert after[0] == after[1]
-    assert after[0] != before[0]
-
-
-def test_rotation_keeps_the_old_secret_as_previous(project: Path) -> None:
-    old, _ = secrets_of(project)
-    run = run_script(project, "rotate_secret.py")
-    assert run.returncode == 0, run.stderr
-    new_backend, new_frontend = secrets_of(project)
-    assert new_backend == new_frontend != old
-    for name in ("backend", "frontend"):
-        assert env_previous(project / name / ".env") == old
-    # Both files end the old secret's validity at the same UTC instant, which the output names.
-    ends = {
-        re.search(r"^BETTER_AUTH_SECRET_PREVIOUS_UNTIL=(.*)$", text, re.MULTILINE).group(1)
-        for text in ((project / name / ".env").read_text() for name in ("backend", "frontend"))
-    }
-    (end,) = ends
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", end)
-    assert end in run.stdout
-    assert old not in run.stdout + run.stderr
-    assert new_backend not in run.stdout + run.stderr
-
-
-def test_rotation_refuses_without_a_secret(project: Path) -> None:
-    (project / "backend" / ".env").unlink()
-    run = run_script(project, "rotate_secret.py")
-    assert run.returncode == 1
-    assert "make env" in run.stderr
-    assert not (project / "backend" / ".env").exists()
-
-
-def test_initialiser_names_a_missing_example(project: Path) -> None:
-    (project / "backend" / ".env.example").unlink()
-    run = run_script(project, "init_env.py")
-    assert run.returncode == 1
-    assert "backend/.env.example: missing" in run.stderr
 
 
 def test_backend_only_rebake_keeps_a_frontend_that_holds_state(

@@ -20,6 +20,7 @@ import {
   secretValuesIn,
 } from './vite-env-guard';
 
+// pragma: allowlist nextline secret
 const SECRET = 'k3Jx9-real-looking-secret-value-0123456789abc';
 
 describe('findPublicEnvProblems', () => {
@@ -54,6 +55,7 @@ describe('findPublicEnvProblems', () => {
 });
 
 describe('the secrets of every env file', () => {
+  // pragma: allowlist nextline secret
   const PRODUCTION = 'Pq7wZ-production-only-secret-9e8d7c6b5a4f3e2d1c0b';
   let root: string;
 
@@ -69,9 +71,11 @@ describe('the secrets of every env file', () => {
 
   it("reads each file on its own: the backend's production secret and Vite's mode files too", () => {
     writeFileSync(join(root, 'frontend', '.env'), `BETTER_AUTH_SECRET=${SECRET}\n`);
+    // pragma: allowlist nextline secret
     writeFileSync(join(root, 'frontend', '.env.production'), 'BETTER_AUTH_SECRET=vite-mode-file-secret-0123\n');
     writeFileSync(join(root, 'backend', '.env.production'), `BETTER_AUTH_SECRET=${PRODUCTION}\n`);
     const chosen = join(root, 'elsewhere.env');
+    // pragma: allowlist nextline secret
     writeFileSync(chosen, 'BETTER_AUTH_SECRET_PREVIOUS=the-file-backend-env-file-names\n');
     const paths = secretFilePaths(join(root, 'frontend'), chosen);
     expect(paths).toContain(join(root, 'backend', '.env.production'));
@@ -145,6 +149,7 @@ describe('secretProblem', () => {
     ['a'.repeat(48), '48 hex characters, about 192 bits'],
     ['correcthorse'.repeat(4), 'repeats itself'],
     ['1234567890'.repeat(4), '40 decimal characters'],
+    // pragma: allowlist nextline secret
     ['qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM', 'mostly a sequence'],
     ['replace-me-run-make-env', 'placeholder'],
     ['', 'is missing'],

@@ -14,7 +14,7 @@ from functools import cache
 
 from fastapi import FastAPI
 
-from app import audit, static_dispatch
+from app import api_docs, audit, static_dispatch
 from app.db import DatabaseNotReady
 from app.errors import install_error_handlers
 from app.middleware.auth import AccessTokenMiddleware
@@ -28,7 +28,8 @@ from app.settings import Settings, SettingsError, load_settings
 PUBLIC_PATHS = frozenset(
     {"/health", "/auth/login", "/auth/token", "/auth/refresh", "/auth/logout", "/auth/register"}
 )
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
+# The interactive docs and their own assets (served from this backend), when docs are on.
+DOCS_PATHS = api_docs.DOCS_PATHS
 CORS_ALLOWED_METHODS = ("GET", "POST")
 CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Requested-With")
 CORS_EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "X-Request-ID")
@@ -58,9 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title=PROJECT_NAME,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
+        # /docs comes from api_docs (assets served here, not from a CDN), when docs are on.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
+        openapi_url=api_docs.OPENAPI_URL if docs else None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.allow_registration:
         app.include_router(auth.registration_router)
     app.include_router(users.router)
+    if docs:
+        api_docs.install(app)
     static_dispatch.install(app.router)
     # add_middleware wraps what is already there: the last one added is the outermost.
     app.add_middleware(

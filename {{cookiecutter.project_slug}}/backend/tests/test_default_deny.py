@@ -110,6 +110,10 @@ def test_public_paths_are_exactly_the_documented_ones(
         "/docs",
         "/docs/oauth2-redirect",
         "/openapi.json",
+        # Swagger UI's own files, served by the backend instead of a CDN.
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/favicon.png",
     }
     production = make_settings(
         environment="production",

@@ -45,6 +45,7 @@ def test_the_baked_defaults_point_at_a_local_catcher_and_the_frontend() -> None:
     ("url", "security", "address", "username"),
     [
         ("smtp://127.0.0.1:1025", "plain", "127.0.0.1:1025", None),
+        # pragma: allowlist nextline secret
         ("smtp+starttls://me:p%40ss@mail.example.org", "starttls", "mail.example.org:587", "me"),
         ("smtps://me:pw@mail.example.org", "tls", "mail.example.org:465", "me"),
         ("smtps://me:pw@[2001:db8::1]:2465", "tls", "[2001:db8::1]:2465", "me"),
@@ -64,8 +65,11 @@ def test_smtp_url_forms(url: str, security: str, address: str, username: str | N
         ("http://mail.example.org", "SMTP_URL has 'http://'; use smtp://127.0.0.1:1025"),
         ("mail.example.org:25", "SMTP_URL has 'mail.example.org://'"),
         ("smtp://", "SMTP_URL names no host"),
+        # pragma: allowlist nextline secret
         ("smtps://me:hunter2-secret@host:99999", "SMTP_URL is not a URL"),
+        # pragma: allowlist nextline secret
         ("smtps://me:hunter2-secret@host/path", "SMTP_URL has a path, query or fragment"),
+        # pragma: allowlist nextline secret
         ("smtp://me:hunter2-secret@127.0.0.1:1025", "would send them in clear"),
         ("smtps://me@host", "has a user without a password"),
     ],

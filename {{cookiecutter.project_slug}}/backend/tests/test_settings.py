@@ -82,6 +82,7 @@ def test_placeholder_markers_are_refused(marker: str) -> None:
             id="alphabet",
         ),
         pytest.param(
+            # pragma: allowlist nextline secret
             "qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM",
             "mostly a sequence",
             id="keyboard",

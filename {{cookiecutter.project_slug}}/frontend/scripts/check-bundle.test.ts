@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = fileURLToPath(new URL('./check-bundle.mjs', import.meta.url));
+// pragma: allowlist nextline secret
 const SECRET = 'Zq8vN3-test-only-secret-4f1b9c2e7a6d5e0f1a2b';
 let root: string;
 
@@ -85,6 +86,7 @@ describe('check-bundle', () => {
   });
 
   it("fails on the backend's production secret, and on the file BACKEND_ENV_FILE names", () => {
+    // pragma: allowlist nextline secret
     const production = 'Pq7wZ-production-only-secret-9e8d7c6b5a4f3e2d1c0b';
     const elsewhere = 'Rt5yU-secret-of-a-file-named-by-the-variable-42';
     writeEnv(SECRET);
@@ -103,6 +105,7 @@ describe('check-bundle', () => {
 
   it('fails on a secret in a file Vite loads for production builds (.env.production)', () => {
     writeEnv(SECRET);
+    // pragma: allowlist nextline secret
     writeFileSync(join(root, '.env.production'), 'BETTER_AUTH_SECRET=vite-mode-file-secret-0123\n');
     emit('assets/index.js', 'const a = "vite-mode-file-secret-0123";');
     expect(check().output).toContain('contains the value of BETTER_AUTH_SECRET from .env.production');

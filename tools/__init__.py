@@ -1,0 +1,1 @@
+"""Maintenance commands of the template: regenerate files that are made from real bakes."""
