@@ -4,6 +4,7 @@ registered someone else's address first keeps nothing once its owner registers."
 
 from __future__ import annotations
 
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,10 +14,18 @@ from fastapi.testclient import TestClient
 
 from app.errors import EMAIL_NOT_VERIFIED, LINK_REFUSED
 from app.one_time_links import LinkRefused
+from app.settings import SettingsError, load_settings
 from app.throttle import DEFAULT_POLICIES
 from app.verification import REGISTRATION_ACCEPTED, RESEND_ACCEPTED
 
-from .conftest import AppFactory, AuditCapture, SettingsFactory, bearer, new_account
+from .conftest import (
+    EXAMPLE_ENV,
+    AppFactory,
+    AuditCapture,
+    SettingsFactory,
+    bearer,
+    new_account,
+)
 from .lifecycle_support import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -334,3 +343,19 @@ def test_work_after_the_answer_that_fails_is_audited_not_raised(
     assert answer.status_code == 202
     failure = audit_log.named("after_response_failed")[0]
     assert (failure["work"], failure["reason"]) == ("verification resend", "RuntimeError")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("email_verification", "sometimes"),
+        ("verification_link_hours", "0"),
+        ("reset_link_minutes", "2"),
+    ],
+)
+def test_unusable_lifecycle_settings_are_refused_naming_the_key(setting: str, value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(
+            _env_file=EXAMPLE_ENV, better_auth_secret=secrets.token_urlsafe(48), **{setting: value}
+        )
+    assert str(refused.value).startswith(f"{setting.upper()}: ")
