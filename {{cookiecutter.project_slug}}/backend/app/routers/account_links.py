@@ -31,6 +31,7 @@ def resend_verification(
     body: EmailIn, services: ServicesDep, client: ClientAddress, later: BackgroundTasks
 ) -> AcceptedOut:
     """A new link for an account waiting for verification; the same answer for any address."""
+    # Counts the attempt now (429); the look-up and any mail happen after the answer is sent.
     later.add_task(services.verification.accept_resend(body.email, client=client))
     return AcceptedOut(detail=RESEND_ACCEPTED)
 
@@ -40,6 +41,7 @@ def forgot_password(
     body: EmailIn, services: ServicesDep, client: ClientAddress, later: BackgroundTasks
 ) -> AcceptedOut:
     """Mail a reset link to the address's account, if there is one; the same answer either way."""
+    # Counts the attempt now (429); the look-up and any mail happen after the answer is sent.
     later.add_task(services.password_resets.accept_request(body.email, client=client))
     return AcceptedOut(detail=FORGOT_ACCEPTED)
 

@@ -158,6 +158,7 @@ def register_and_verify(
 ) -> AcceptedOut:
     """Open sign-up with email verification: the same answer for a new and a taken address;
     the mail (a link, or a note to the owner) is decided after the answer is sent."""
+    # Counts and checks the password now (429, 422); what depends on the address runs later.
     later.add_task(
         services.verification.accept_registration(body.email, body.password, client=client)
     )
