@@ -62,6 +62,10 @@ export default defineConfig(({ command, mode, isPreview }) => {
       environment: 'node',
       include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', '*.test.ts'],
       restoreMocks: true,
+      // A hang guard, not a timing check: page tests type long passwords key by key, and each key
+      // re-renders the strength meter; on a busy machine (the template's matrix runs two bakes at
+      // once) one such test took over 5 s, Vitest's default, and its typing ran on into the next.
+      testTimeout: 30_000,
     },
   };
 });
