@@ -17,6 +17,7 @@ CLAIM = re.compile(r"^[A-Za-z0-9._:/@+-]{1,200}$")
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}$")
 YES_NO = ("yes", "no")
 DATABASES = ("sqlite", "postgresql")
+EMAIL_VERIFICATION = ("required", "off")
 # Spelled in halves so that cookiecutter does not read them as markers in this very file.
 TEMPLATE_MARKERS = ("{" + "{", "{" + "%", "{" + "#")
 
@@ -109,6 +110,7 @@ def problems(answers: dict[str, object]) -> list[str]:
     if get("jwt_issuer") and get("jwt_issuer") == get("jwt_audience"):
         found.append("jwt_audience: must differ from jwt_issuer, so a token cannot pass as both")
     found += _choice("allow_registration", get("allow_registration"), YES_NO)
+    found += _choice("email_verification", get("email_verification"), EMAIL_VERIFICATION)
     found += _choice("include_frontend", get("include_frontend"), YES_NO)
     found += _choice("database", get("database"), DATABASES)
     return found

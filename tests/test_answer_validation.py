@@ -22,6 +22,7 @@ VALID = {
     "jwt_issuer": "acme-api",
     "jwt_audience": "acme-web",
     "allow_registration": "yes",
+    "email_verification": "required",
     "include_frontend": "yes",
     "database": "sqlite",
 }
@@ -54,6 +55,8 @@ INVALID = [
     ("jwt_audience", "acme-api", "must differ from jwt_issuer"),
     ("jwt_audience", "web;drop", "letters, digits"),
     ("description", "see {{ secret }}", "template marker"),
+    ("email_verification", "yes", "use one of required, off"),
+    ("email_verification", "Required", "use one of required, off"),
 ]
 
 
@@ -103,8 +106,13 @@ def test_cli_bake_fails_cleanly(field: str, value: str, tmp_path: Path) -> None:
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_cli_choice_outside_the_list_fails_before_any_file(tmp_path: Path) -> None:
-    run = bake_with_cli(tmp_path, "database=mysql")
+@pytest.mark.parametrize(
+    ("field", "value"), [("database", "mysql"), ("email_verification", "sometimes")]
+)
+def test_cli_choice_outside_the_list_fails_before_any_file(
+    field: str, value: str, tmp_path: Path
+) -> None:
+    run = bake_with_cli(tmp_path, f"{field}={value}")
     assert run.returncode != 0
-    assert "database" in run.stdout + run.stderr
+    assert field in run.stdout + run.stderr
     assert list((tmp_path / "out").iterdir()) == []

@@ -1,6 +1,7 @@
 // End-to-end tests in the system Chromium (never a downloaded browser), against the real backend
-// (uvicorn on a throwaway SQLite database), the real Vite dev server, and a static page on a
-// foreign origin, each on a free 127.0.0.1 port. `make test-e2e` runs it (or
+// (uvicorn on a throwaway SQLite database), the real Vite dev server, a static page on a foreign
+// origin and the local SMTP catcher (mail as .eml files in a throwaway folder), each on a free
+// 127.0.0.1 port. `make test-e2e` runs it (or
 // `BACKEND_PYTHON=../.venv/bin/python npm run e2e`).
 
 import { mkdirSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
   CHROMIUM_PATH,
   FRONTEND_DIR,
   HOST,
+  MAIL_DIR,
   PORTS,
   PROJECT_DIR,
   SKIP_REASON,
@@ -38,6 +40,17 @@ const backendCommand =
   `>"$E2E_BACKEND_LOG" 2>&1 || { tail -n 40 "$E2E_BACKEND_LOG" >&2; exit 1; }`;
 
 const webServer: PlaywrightTestConfig['webServer'] = [
+  {
+    // First, so the backend's first mail finds it; the backend's SMTP_URL points here.
+    name: 'mail',
+    command: `"$BACKEND_PYTHON" ../scripts/mail_catcher.py --port ${PORTS.mail} --dir "$E2E_MAIL_DIR"`,
+    cwd: FRONTEND_DIR,
+    env: { BACKEND_PYTHON, E2E_MAIL_DIR: MAIL_DIR, PYTHONUNBUFFERED: '1' },
+    port: PORTS.mail,
+    timeout: START_TIMEOUT_MS,
+    stdout: 'ignore',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  },
   {
     name: 'backend',
     command: backendCommand,

@@ -67,8 +67,9 @@ export default defineConfig(({ command, mode, isPreview }) => {
       environment: 'node',
       include: ['src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', '*.test.ts'],
       restoreMocks: true,
-      // A hang guard, not a speed check: page tests load the zxcvbn dictionaries, which takes
-      // seconds on a busy two-core CI machine, and Vitest's 5 s default then fails them.
+      // A hang guard, not a speed check: page tests load the zxcvbn dictionaries and type long
+      // passwords key by key, re-rendering the strength meter; on a busy two-core CI machine one
+      // such test took over Vitest's 5 s default, and its typing ran on into the next test.
       testTimeout: 30_000,
     },
   };

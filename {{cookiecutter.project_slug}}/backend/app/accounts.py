@@ -1,4 +1,5 @@
-"""User accounts: sign-up (throttled, with the password policy), operator registration, lookup."""
+"""User accounts: sign-up without verification (throttled, with the password policy), operator
+registration, lookup. Sign-up with email verification is in app/verification.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ class EmailTaken(Exception):
 
 
 class WeakPassword(Exception):
-    """The password policy refused the password; the message says why and what would pass."""
+    """The password policy refused the password; the message says why and what would pass, and
+    `field` names the request field that held it."""
+
+    def __init__(self, problem: str, field: str = "password") -> None:
+        super().__init__(problem)
+        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -45,8 +51,9 @@ class Accounts:
         self._throttle = throttle
 
     def sign_up(self, email: str, password: str, *, client: str) -> User:
-        """Open registration: throttled per client and per address before any costly work (the
-        password policy, the hash), then `register`. Refusals are audited."""
+        """Open registration without email verification: throttled per client and per address
+        before any costly work (the password policy, the hash), then an account that can sign in
+        at once, its address not proven. Refusals are audited."""
         account = normalize_email(email)
         self._throttle.check("register", client=client, account=account)
         problem = password_problem(password, account)
@@ -54,18 +61,20 @@ class Accounts:
             audit.event("registration_refused", reason="weak password", client=client)
             raise WeakPassword(problem)
         try:
-            return self.register(account, password)
+            return self.register(account, password, email_verified=False)
         except EmailTaken:
             audit.event("registration_refused", reason="email taken", client=client)
             raise
 
-    def register(self, email: str, password: str) -> User:
-        """A new account, without throttling or policy (operators, tests); raises EmailTaken."""
+    def register(self, email: str, password: str, *, email_verified: bool = True) -> User:
+        """A new account, without throttling or policy; raises EmailTaken. Operators vouch for
+        the address of the accounts they make, so those are verified unless said otherwise."""
         user = User(
             id=str(uuid.uuid4()),
             email=normalize_email(email),
             password_hash=self._passwords.hash(password),
             created_at=time.time(),
+            email_verified=email_verified,
         )
         try:
             with self._factory.begin() as session:

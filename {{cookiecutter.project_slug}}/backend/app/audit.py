@@ -34,6 +34,10 @@ NOISE_EVENTS = frozenset(
         "refresh_rejected",
         "login_failed",
         "registration_refused",
+        # Account lifecycle: a made-up link, or "forgot"/"resend" for an address without a use.
+        "link_refused",
+        "password_reset_refused",
+        "verification_resend_refused",
     }
 )
 NOISE_SUFFIX = "_throttled"

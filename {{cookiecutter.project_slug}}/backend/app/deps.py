@@ -58,6 +58,24 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def current_session_id(request: Request) -> str | None:
+    """The refresh family (login) the caller's access token belongs to; None for a token minted
+    elsewhere, which carries no `sid`."""
+    claims = request.scope.get("auth")
+    return claims.session_id if isinstance(claims, AccessClaims) else None
+
+
+CurrentSessionId = Annotated[str | None, Depends(current_session_id)]
+
+
+async def user_agent(request: Request) -> str | None:
+    """The User-Agent header as sent; the session list keeps a cleaned, shortened copy."""
+    return request.headers.get("user-agent")
+
+
+UserAgent = Annotated[str | None, Depends(user_agent)]
+
+
 def require_browser_request(request: Request, services: ServicesDep) -> None:
     """Cookie calls must come from an allowed Origin and carry a non-empty X-Requested-With.
 

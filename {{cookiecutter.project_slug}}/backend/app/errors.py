@@ -13,7 +13,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import db
 from app.accounts import EmailTaken, WeakPassword
-from app.logins import LoginFailed
+from app.logins import EmailNotVerified, LoginFailed
+from app.one_time_links import LinkRefused
+from app.password_change import WrongCurrentPassword
 from app.refresh_sessions import RefreshRejected
 from app.throttle import Throttled
 
@@ -28,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 class NotAuthenticated(Exception):
     """A request that must be refused as unauthenticated; the audit log already says why."""
+
+
+class SessionNotFound(Exception):
+    """No live session of the caller's with that id: someone else's, unknown or already over."""
 
 
 class BrowserCheckFailed(Exception):
@@ -69,8 +75,39 @@ async def _email_taken(_request: Request, _error: Exception) -> JSONResponse:
 
 async def _weak_password(_request: Request, error: Exception) -> JSONResponse:
     # The same shape as any other validation error: where, and why in words.
-    detail = [_validation_detail(("body", "password"), str(error), "value_error")]
+    field = error.field if isinstance(error, WeakPassword) else "password"
+    detail = [_validation_detail(("body", field), str(error), "value_error")]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+# --- Account lifecycle: one fixed body per refusal ------------------------------------------------
+LINK_REFUSED = {
+    "detail": "This link cannot be used: it is invalid, was already used, has expired, or a "
+    "newer one replaced it. Ask for a new one."
+}
+EMAIL_NOT_VERIFIED = {
+    "detail": "This email address is not verified yet. Open the link we mailed to it, or ask "
+    "for a new one."
+}
+WRONG_CURRENT_PASSWORD = {"detail": "The current password is not correct."}
+NO_SUCH_SESSION = {"detail": "There is no such session among yours."}
+
+
+async def _link_refused(_request: Request, _error: Exception) -> JSONResponse:
+    return JSONResponse(LINK_REFUSED, status_code=400)
+
+
+async def _email_not_verified(_request: Request, _error: Exception) -> JSONResponse:
+    return JSONResponse(EMAIL_NOT_VERIFIED, status_code=403)
+
+
+async def _wrong_current_password(_request: Request, _error: Exception) -> JSONResponse:
+    # 400, not 401: clients take a 401 for an expired access token and would sign the owner out.
+    return JSONResponse(WRONG_CURRENT_PASSWORD, status_code=400)
+
+
+async def _session_not_found(_request: Request, _error: Exception) -> JSONResponse:
+    return JSONResponse(NO_SUCH_SESSION, status_code=404)
 
 
 async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
@@ -102,6 +139,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Throttled, _throttled)
     app.add_exception_handler(EmailTaken, _email_taken)
     app.add_exception_handler(WeakPassword, _weak_password)
+    app.add_exception_handler(LinkRefused, _link_refused)
+    app.add_exception_handler(EmailNotVerified, _email_not_verified)
+    app.add_exception_handler(WrongCurrentPassword, _wrong_current_password)
+    app.add_exception_handler(SessionNotFound, _session_not_found)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     for database_error in (DBAPIError, PoolTimeout):
         app.add_exception_handler(database_error, _database_unavailable)

@@ -7,7 +7,10 @@ success, upgrades a stale hash, ends the refresh family the browser still held, 
 and gives back the attempt. A failed attempt costs one transaction, a successful one two (plus,
 at most once a minute per process, the sweep of expired counters).
 
-Unknown accounts and wrong passwords do the same work and raise the same LoginFailed.
+Unknown accounts and wrong passwords do the same work and raise the same LoginFailed. When the
+project requires verified addresses, the right password for an unverified account raises
+EmailNotVerified instead (only someone who knows the password learns the account's state), and
+no session starts.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from app.throttle import Attempt, Throttle
 
 class LoginFailed(Exception):
     """Unknown account or wrong password; deliberately the same exception for both."""
+
+
+class EmailNotVerified(Exception):
+    """The right password, but the account's address is not verified yet."""
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,26 @@ class Logins:
         throttle: Throttle,
         devices: Devices,
         refresh_sessions: RefreshSessions,
+        require_verified_email: bool,
     ) -> None:
         self._factory = factory
+        self._require_verified_email = require_verified_email
         self._passwords = passwords
         self._throttle = throttle
         self._devices = devices
         self._refresh_sessions = refresh_sessions
 
     def sign_in(
-        self, email: str, password: str, *, client: str, cookies: BrowserCookies | None = None
+        self,
+        email: str,
+        password: str,
+        *,
+        client: str,
+        cookies: BrowserCookies | None = None,
+        user_agent: str | None = None,
     ) -> SignedIn:
-        """A new session for the owner of `email`; raises Throttled or LoginFailed otherwise."""
+        """A new session for the owner of `email`; raises Throttled, LoginFailed or
+        EmailNotVerified otherwise. `user_agent` is what the session list will show."""
         account = normalize_email(email)
         device = self._devices.recognise(cookies.device, account) if cookies else None
         self._throttle.sweep_if_due()
@@ -89,9 +105,16 @@ class Logins:
                 known_device=device is not None,
             )
             raise LoginFailed
+        if self._require_verified_email and not found.email_verified:
+            audit.event(
+                "login_refused", reason="email not verified", user_id=found.id, client=client
+            )
+            raise EmailNotVerified
         new_hash = self._passwords.hash(password) if check.needs_rehash else None
         held = cookies.refresh_token if cookies else None
-        rotation = self._start_session(found.id, attempt, new_hash=new_hash, held=held)
+        rotation = self._start_session(
+            found.id, attempt, new_hash=new_hash, held=held, user_agent=user_agent
+        )
         audit.event(
             "login_succeeded",
             user_id=found.id,
@@ -103,7 +126,13 @@ class Logins:
         return SignedIn(user_id=found.id, rotation=rotation, device_cookie=device_cookie)
 
     def _start_session(
-        self, user_id: str, attempt: Attempt, *, new_hash: str | None, held: str | None
+        self,
+        user_id: str,
+        attempt: Attempt,
+        *,
+        new_hash: str | None,
+        held: str | None,
+        user_agent: str | None,
     ) -> Rotation:
         """The second transaction: upgrade the hash, end the session the browser held, start
         the new one, and give the attempt back to the throttle."""
@@ -115,7 +144,7 @@ class Logins:
             replaced = (
                 self._refresh_sessions.revoke_in(session, held, "new login") if held else None
             )
-            rotation = self._refresh_sessions.start_in(session, user_id)
+            rotation = self._refresh_sessions.start_in(session, user_id, user_agent=user_agent)
             self._throttle.succeeded(session, attempt)
         if new_hash is not None:
             audit.event("password_rehashed", user_id=user_id)

@@ -21,16 +21,29 @@ from app.middleware.auth import AccessTokenMiddleware
 from app.middleware.cors_and_headers import CorsAndHeadersMiddleware
 from app.middleware.exposure import DevelopmentExposureWarning
 from app.project import PROJECT_NAME
-from app.routers import auth, health, users
+from app.routers import account, account_links, auth, health, users
 from app.services import build_services
 from app.settings import Settings, SettingsError, load_settings
 
 PUBLIC_PATHS = frozenset(
-    {"/health", "/auth/login", "/auth/token", "/auth/refresh", "/auth/logout", "/auth/register"}
+    {
+        "/health",
+        "/auth/login",
+        "/auth/token",
+        "/auth/refresh",
+        "/auth/logout",
+        "/auth/register",
+        # Anonymous by nature: the mailed link's token or the typed address is the only input.
+        "/auth/verify-email",
+        "/auth/verify-email/resend",
+        "/auth/password/forgot",
+        "/auth/password/reset",
+    }
 )
 # The interactive docs and their own assets (served from this backend), when docs are on.
 DOCS_PATHS = api_docs.DOCS_PATHS
-CORS_ALLOWED_METHODS = ("GET", "POST")
+# DELETE: ending one session (`DELETE /auth/sessions/{id}`).
+CORS_ALLOWED_METHODS = ("GET", "POST", "DELETE")
 CORS_ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Requested-With")
 CORS_EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "X-Request-ID")
 CORS_MAX_AGE_SECONDS = 600
@@ -68,8 +81,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
-    if settings.allow_registration:
+    if settings.allow_registration and settings.verification_required:
+        app.include_router(auth.verified_registration_router)
+    elif settings.allow_registration:
         app.include_router(auth.registration_router)
+    if settings.verification_required:
+        app.include_router(account_links.verification_router)
+    app.include_router(account_links.reset_router)
+    app.include_router(account.router)
     app.include_router(users.router)
     if docs:
         api_docs.install(app)

@@ -1,4 +1,5 @@
-"""Database tables: users, refresh-token families and tokens, login-attempt counters, mail outbox.
+"""Database tables: users, refresh-token families and tokens, login-attempt counters, mail outbox,
+one-time links.
 
 Times are epoch seconds (UTC) in floating-point columns: they compare the same way on SQLite and
 PostgreSQL, with no timezone conversion in between.
@@ -7,6 +8,7 @@ PostgreSQL, with no timezone conversion in between.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,6 +45,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[float] = mapped_column(Float)
+    # Whether the owner proved the address (a verification or reset link). Defaults to false at
+    # every level, so a row written without it is never taken for a proven address.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RefreshFamily(Base):
@@ -59,6 +65,10 @@ class RefreshFamily(Base):
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    # For the owner's session list: the last rotation, and the browser that signed in (cleaned
+    # of control characters and cut to USER_AGENT_LENGTH).
+    last_used_at: Mapped[float | None] = mapped_column(Float, default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class RefreshToken(Base):
@@ -114,3 +124,28 @@ class MailOutbox(Base):
     claimed_until: Mapped[float | None] = mapped_column(Float, default=None)
     finished_at: Mapped[float | None] = mapped_column(Float, default=None, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+# --- One-time links ------------------------------------------------------------------------------
+
+
+class OneTimeToken(Base):
+    """The token of a mailed link (email verification, password reset), stored only as SHA-256.
+
+    A link works while `used_at` and `superseded_at` are empty and `expires_at` lies ahead; using
+    it is one conditional UPDATE (see app/one_time_links.py), so of concurrent uses one wins.
+    """
+
+    __tablename__ = "one_time_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),
+        Index("ix_one_time_tokens_user_purpose", "user_id", "purpose"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    used_at: Mapped[float | None] = mapped_column(Float, default=None)
+    superseded_at: Mapped[float | None] = mapped_column(Float, default=None)

@@ -11,6 +11,11 @@ are both signed out, which is the point.
 
 A family also has an absolute maximum age (SESSION_MAX_DAYS): no token of it outlives that, and
 rotation past it is refused, so refreshing often enough cannot keep one login alive forever.
+
+The owner's session list shows the live families (not revoked, current token unexpired, younger
+than the maximum age) with when each began, when it last rotated (`last_used_at`, written by the
+rotating UPDATE itself) and the browser that signed in; never a token. Ending sessions is the same
+revoking UPDATE, restricted to the owner's own families.
 """
 
 from __future__ import annotations
@@ -19,18 +24,23 @@ import hashlib
 import math
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, select, true, update
 from sqlalchemy.orm import Session
 
 from app import audit, db
-from app.db import SessionFactory
+from app.db import ReadSessionFactory, SessionFactory
 from app.models import RefreshFamily, RefreshToken
 
 TOKEN_BYTES = 32
+# What the session list keeps of a User-Agent header: enough to recognise a browser.
+USER_AGENT_LENGTH = 200
+# A family id is 32 hex digits; a longer "id" in a request is not one of ours.
+MAX_FAMILY_ID_LENGTH = 64
 
 
 class RefreshRejected(Exception):
@@ -61,8 +71,38 @@ class Revocation:
     ended: bool
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """One live family as its owner's session list shows it; no token material."""
+
+    id: str
+    created_at: float
+    last_used_at: float | None
+    user_agent: str | None
+
+
+def audit_ended(user_id: str, family_ids: list[str], reason: str) -> None:
+    """One `session_ended` line per family a committed transaction ended."""
+    for family_id in family_ids:
+        audit.event("session_ended", user_id=user_id, family_id=family_id, reason=reason)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def clean_user_agent(header: str | None) -> str | None:
+    """The User-Agent as the session list may show it: control and format characters (line
+    breaks, escapes, bidi overrides) dropped, whitespace collapsed, cut to USER_AGENT_LENGTH."""
+    if header is None:
+        return None
+    kept = "".join(
+        " " if char.isspace() else char
+        for char in header[: USER_AGENT_LENGTH * 4]
+        if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    cleaned = " ".join(kept.split())[:USER_AGENT_LENGTH].strip()
+    return cleaned or None
 
 
 class RefreshSessions:
@@ -71,29 +111,41 @@ class RefreshSessions:
     def __init__(
         self,
         factory: SessionFactory,
+        read_factory: ReadSessionFactory,
         *,
         lifetime_seconds: int,
         max_age_seconds: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._factory = factory
+        self._read_factory = read_factory
         self._lifetime = lifetime_seconds
         self._max_age = max_age_seconds
         self._clock = clock
 
-    def start(self, user_id: str) -> Rotation:
+    def start(self, user_id: str, *, user_agent: str | None = None) -> Rotation:
         """A new family for `user_id`, with its first token."""
         with self._factory.begin() as session:
-            return self.start_in(session, user_id)
+            return self.start_in(session, user_id, user_agent=user_agent)
 
-    def start_in(self, session: Session, user_id: str) -> Rotation:
-        """`start` inside the caller's write transaction."""
+    def start_in(
+        self, session: Session, user_id: str, *, user_agent: str | None = None
+    ) -> Rotation:
+        """`start` inside the caller's write transaction; `user_agent` as the browser sent it."""
         now = self._clock()
         family_id = secrets.token_hex(16)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         # Expired tokens can never be used again; dropping them here keeps the table small.
         db.delete_unlocked(session, RefreshToken.token_hash, RefreshToken.expires_at <= now)
-        session.add(RefreshFamily(id=family_id, user_id=user_id, generation=0, created_at=now))
+        session.add(
+            RefreshFamily(
+                id=family_id,
+                user_id=user_id,
+                generation=0,
+                created_at=now,
+                user_agent=clean_user_agent(user_agent),
+            )
+        )
         session.flush()
         row = self._token_row(token, family_id, 0, now, family_created_at=now)
         session.add(row)
@@ -128,6 +180,68 @@ class RefreshSessions:
         ended = self._revoke_family(session, family, self._clock(), reason)
         return Revocation(user_id=family.user_id, family_id=family.id, ended=ended)
 
+    def list_live(self, user_id: str) -> list[LiveSession]:
+        """The live sessions of `user_id`, newest first."""
+        now = self._clock()
+        query = (
+            select(
+                RefreshFamily.id,
+                RefreshFamily.created_at,
+                RefreshFamily.last_used_at,
+                RefreshFamily.user_agent,
+            )
+            .join(
+                RefreshToken,
+                (RefreshToken.family_id == RefreshFamily.id)
+                & (RefreshToken.generation == RefreshFamily.generation),
+            )
+            .where(
+                RefreshFamily.user_id == user_id,
+                RefreshFamily.revoked_at.is_(None),
+                RefreshFamily.created_at > now - self._max_age,
+                RefreshToken.expires_at > now,
+            )
+            .order_by(RefreshFamily.created_at.desc(), RefreshFamily.id)
+        )
+        rows = self._read_factory.run(lambda session: session.execute(query).all())
+        return [LiveSession(*row) for row in rows]
+
+    def end(self, user_id: str, family_id: str) -> bool:
+        """End one session of `user_id`; False when it is not theirs, unknown or already over
+        (the caller answers all of those alike)."""
+        if len(family_id) > MAX_FAMILY_ID_LENGTH:
+            return False
+        reason = "ended by its owner"
+        with self._factory.begin() as session:
+            ended = self._end_where(session, user_id, reason, RefreshFamily.id == family_id)
+        audit_ended(user_id, ended, reason)
+        return bool(ended)
+
+    def end_others(self, user_id: str, keep: str | None) -> list[str]:
+        """End every session of `user_id` but `keep` (every one when `keep` is None)."""
+        reason = "ended by its owner"
+        with self._factory.begin() as session:
+            ended = self.end_all_in(session, user_id, reason, keep=keep)
+        audit_ended(user_id, ended, reason)
+        return ended
+
+    def end_all_in(
+        self, session: Session, user_id: str, reason: str, *, keep: str | None = None
+    ) -> list[str]:
+        """Inside the caller's transaction, end every live session of `user_id` but `keep`, and
+        return their ids; the caller audits them with `audit_ended` once it has committed."""
+        others = RefreshFamily.id != keep if keep is not None else true()
+        return self._end_where(session, user_id, reason, others)
+
+    def _end_where(self, session: Session, user_id: str, reason: str, condition: Any) -> list[str]:
+        ended = session.execute(
+            update(RefreshFamily)
+            .where(RefreshFamily.user_id == user_id, RefreshFamily.revoked_at.is_(None), condition)
+            .values(revoked_at=self._clock(), revoked_reason=reason)
+            .returning(RefreshFamily.id)
+        )
+        return list(ended.scalars())
+
     def _find(self, session: Session, token: str) -> tuple[RefreshToken, RefreshFamily] | None:
         row = session.execute(
             select(RefreshToken, RefreshFamily)
@@ -152,7 +266,7 @@ class RefreshSessions:
                 RefreshFamily.generation == stored.generation,
                 RefreshFamily.revoked_at.is_(None),
             )
-            .values(generation=stored.generation + 1)
+            .values(generation=stored.generation + 1, last_used_at=now)
         )
         if cast("CursorResult[Any]", result).rowcount != 1:
             self._revoke_family(session, family, now, "reuse")

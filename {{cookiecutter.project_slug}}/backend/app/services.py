@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from app import db
+from app.account_mail import AccountMail
 from app.accounts import Accounts
 from app.cookies import CookieTransport, device_cookie, refresh_cookie
 from app.derived_keys import derive_key
@@ -17,11 +18,15 @@ from app.mail.sealing import BodyCipher
 from app.mail.smtp import SmtpTransport
 from app.mail.store import OutboxStore
 from app.mail.worker import MailWorker, RetryPolicy
+from app.one_time_links import OneTimeLinks
+from app.password_change import PasswordChanges
+from app.password_reset import PasswordResets
 from app.passwords import Passwords
 from app.refresh_sessions import RefreshSessions
 from app.settings import Settings
 from app.throttle import Throttle, policies_for
 from app.tokens import AccessTokens
+from app.verification import Verification
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,10 @@ class Services:
     # Mail: request code queues with `outbox.enqueue`; the app's lifespan runs `mail_worker`.
     outbox: Outbox
     mail_worker: MailWorker
+    # The account lifecycle: verified addresses, forgotten and changed passwords.
+    verification: Verification
+    password_resets: PasswordResets
+    password_changes: PasswordChanges
 
     def dispose(self) -> None:
         """Close every pooled connection: the writers' and, on SQLite, the readers' own pool."""
@@ -74,6 +83,7 @@ def build_services(settings: Settings) -> Services:
     passwords = Passwords(settings)
     refresh_sessions = RefreshSessions(
         factory,
+        read_factory,
         lifetime_seconds=settings.refresh_token_seconds,
         max_age_seconds=settings.session_max_seconds,
     )
@@ -83,8 +93,10 @@ def build_services(settings: Settings) -> Services:
         throttle=throttle,
         devices=Devices(derive_key(secret, "device cookies")),
         refresh_sessions=refresh_sessions,
+        require_verified_email=settings.verification_required,
     )
     outbox, mail_worker = build_mail(settings, factory)
+    links, mail = OneTimeLinks(), AccountMail(settings)
     return Services(
         settings=settings,
         engine=engine,
@@ -99,6 +111,37 @@ def build_services(settings: Settings) -> Services:
         device_cookie=device_cookie(settings),
         outbox=outbox,
         mail_worker=mail_worker,
+        verification=Verification(
+            factory,
+            read_factory,
+            passwords=passwords,
+            throttle=throttle,
+            links=links,
+            mail=mail,
+            outbox=outbox,
+            refresh_sessions=refresh_sessions,
+            link_seconds=settings.verification_link_seconds,
+        ),
+        password_resets=PasswordResets(
+            factory,
+            read_factory,
+            passwords=passwords,
+            throttle=throttle,
+            links=links,
+            mail=mail,
+            outbox=outbox,
+            refresh_sessions=refresh_sessions,
+            link_seconds=settings.reset_link_seconds,
+        ),
+        password_changes=PasswordChanges(
+            factory,
+            passwords=passwords,
+            throttle=throttle,
+            links=links,
+            mail=mail,
+            outbox=outbox,
+            refresh_sessions=refresh_sessions,
+        ),
     )
 
 

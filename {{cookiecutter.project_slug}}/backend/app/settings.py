@@ -429,6 +429,25 @@ class Settings(BaseSettings):
         """SMTP_URL's parts (already validated); the password is in here, keep it out of logs."""
         return parse_smtp_url(self.smtp_url.get_secret_value())
 
+    # --- Account lifecycle: email verification and the lifetimes of one-time links -------------
+    # `required`: registration mails a link and unverified accounts cannot sign in; `off`: no
+    # verification step (registration answers 201 and the account can sign in at once).
+    email_verification: Literal["required", "off"] = "required"
+    verification_link_hours: int = Field(default=24, ge=1, le=168)
+    reset_link_minutes: int = Field(default=30, ge=5, le=1440)
+
+    @property
+    def verification_required(self) -> bool:
+        return self.email_verification == "required"
+
+    @property
+    def verification_link_seconds(self) -> int:
+        return self.verification_link_hours * 3600
+
+    @property
+    def reset_link_seconds(self) -> int:
+        return self.reset_link_minutes * 60
+
 
 def known_keys() -> list[str]:
     """Every key backend/.env may hold: the settings, then the keys only scripts read."""

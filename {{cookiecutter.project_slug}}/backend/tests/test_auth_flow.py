@@ -136,7 +136,7 @@ def test_users_me_with_the_access_token(client: TestClient, account: Account) ->
     access = token_pair(client, account)["access_token"]
     response = client.get("/users/me", headers=bearer(access))
     assert response.status_code == 200
-    assert response.json() == {"id": account.id, "email": account.email}
+    assert response.json() == {"id": account.id, "email": account.email, "email_verified": True}
 
 
 def test_users_me_for_a_deleted_account_is_401(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import create_user, doctor
+from app.services import build_services
 from app.settings import ENV_FILE_VARIABLE, load_settings
 from app.tokens import AccessTokens
 
@@ -212,6 +213,26 @@ def test_create_user_is_idempotent(
     again = ["--email", "demo@example.org", "--password", "other password 99", "--env-file"]
     assert create_user.main([*again, env_file]) == 0
     assert "already exists; left unchanged" in capsys.readouterr().out
+
+
+def test_create_user_makes_verified_accounts_that_can_sign_in(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operators vouch for the addresses they enter (the demo account is made this way)."""
+    env_file = project / "backend" / ".env"
+    monkeypatch.setenv("EMAIL_VERIFICATION", "required")
+    monkeypatch.setenv(create_user.PASSWORD_VARIABLE, "operator chose this phrase")
+    assert create_user.main(["--email", "op@example.org", "--env-file", str(env_file)]) == 0
+    services = build_services(load_settings(_env_file=env_file))
+    try:
+        signed_in = services.logins.sign_in(
+            "op@example.org", "operator chose this phrase", client="127.0.0.1"
+        )
+        user = services.accounts.get(signed_in.user_id)
+        assert user is not None
+        assert user.email_verified
+    finally:
+        services.dispose()
 
 
 def test_create_user_reads_the_password_from_stdin(

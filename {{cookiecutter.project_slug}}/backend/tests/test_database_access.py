@@ -78,7 +78,7 @@ def test_reads_proceed_while_a_writer_holds_the_lock_and_writes_answer_503(
     with writes_blocked(database_url):
         me = client.get("/users/me", headers=bearer(pair["access_token"]))
         assert me.status_code == 200
-        assert me.json() == {"id": account.id, "email": account.email}
+        assert me.json() == {"id": account.id, "email": account.email, "email_verified": True}
         refused = client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "1"

@@ -1,5 +1,6 @@
 """Registration follows the baked answer; switched off, it is 404 with or without a token. Open,
-it is throttled per client and per address before any hash, and refuses guessable passwords."""
+it is throttled per client and per address before any hash, and refuses guessable passwords.
+These tests run it without email verification (`201`/`409`); test_verification.py runs it with."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ REGISTER = DEFAULT_POLICIES["register"]
 
 @pytest.fixture
 def open_app(make_settings: SettingsFactory, make_app: AppFactory) -> FastAPI:
-    return make_app(make_settings(allow_registration=True))
+    return make_app(make_settings(allow_registration=True, email_verification="off"))
 
 
 def count_hashes(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -37,17 +38,20 @@ def count_hashes(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return hashed
 
 
-def test_register_follows_the_baked_answer(client: TestClient, settings: Settings) -> None:
+def test_register_follows_the_baked_answers(client: TestClient, settings: Settings) -> None:
     response = client.post(
         "/auth/register", json={"email": "new@example.org", "password": PASSWORD}
     )
-    assert response.status_code == (201 if settings.allow_registration else 404)
+    if not settings.allow_registration:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == (202 if settings.verification_required else 201)
 
 
 def test_register_creates_an_account_that_can_log_in(
-    make_settings: SettingsFactory, make_app: AppFactory, audit_log: AuditCapture
+    open_app: FastAPI, audit_log: AuditCapture
 ) -> None:
-    client = TestClient(make_app(make_settings(allow_registration=True)))
+    client = TestClient(open_app)
     response = client.post(
         "/auth/register", json={"email": "Ann@Example.org", "password": PASSWORD}
     )
@@ -58,10 +62,12 @@ def test_register_creates_an_account_that_can_log_in(
     assert audit_log.named("user_registered")[0]["user_id"] == body["id"]
     login = client.post("/auth/token", data={"username": "ANN@example.org", "password": PASSWORD})
     assert login.status_code == 200
+    me = client.get("/users/me", headers=bearer(login.json()["access_token"]))
+    assert me.json()["email_verified"] is False
 
 
-def test_register_twice_is_409(make_settings: SettingsFactory, make_app: AppFactory) -> None:
-    client = TestClient(make_app(make_settings(allow_registration=True)))
+def test_register_twice_is_409(open_app: FastAPI) -> None:
+    client = TestClient(open_app)
     body = {"email": "dup@example.org", "password": PASSWORD}
     assert client.post("/auth/register", json=body).status_code == 201
     again = client.post("/auth/register", json={**body, "email": "DUP@example.org"})

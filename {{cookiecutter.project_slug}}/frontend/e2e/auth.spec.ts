@@ -5,9 +5,9 @@
 // fires by itself, so each test decides when tokens rotate, and the access token (a few seconds
 // long here) really expires on the server while the page stays open.
 
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Cookie, type Page } from '@playwright/test';
+import { createAccount, logIn, newContext, newEmail, newPassword, pathOf, recordApiCalls } from './browser.ts';
 import {
   ACCESS_TOKEN_SECONDS,
   API_URL,
@@ -18,77 +18,9 @@ import {
   REGISTRATION_OPEN,
   SKIP_REASON,
   backendLog,
-  createUserWithCli,
 } from './stack.ts';
 
-declare global {
-  interface Window {
-    /** Set by an init script whenever the login form was rendered, even for an instant. */
-    __sawLoginForm?: boolean;
-  }
-}
-
 test.skip(SKIP_REASON !== null, SKIP_REASON ?? '');
-
-function newEmail(label: string): string {
-  return `${label}-${randomBytes(4).toString('hex')}@example.com`;
-}
-
-function newPassword(): string {
-  return `e2e-${randomBytes(18).toString('base64url')}`;
-}
-
-function pathOf(page: Page): string {
-  return new URL(page.url()).pathname;
-}
-
-/** A fresh browser profile (cookies, storage) with the page clock paused; see the top comment. */
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: APP_URL });
-  await context.clock.install();
-  await context.clock.pauseAt(Date.now() + 1_000);
-  await context.addInitScript(() => {
-    window.__sawLoginForm = false;
-    new MutationObserver(() => {
-      if (document.querySelector('[data-testid="login-form"]') !== null) window.__sawLoginForm = true;
-    }).observe(document, { childList: true, subtree: true });
-  });
-  return context;
-}
-
-/** Calls to the backend as the page made them: method, path and status. */
-function recordApiCalls(page: Page): string[] {
-  const calls: string[] = [];
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (url.origin === API_URL && response.request().method() !== 'OPTIONS') {
-      calls.push(`${response.request().method()} ${url.pathname} ${response.status()}`);
-    }
-  });
-  return calls;
-}
-
-async function createAccount(page: Page, email: string, password: string): Promise<void> {
-  if (!REGISTRATION_OPEN) {
-    createUserWithCli(email, password);
-    return;
-  }
-  await page.goto('/register');
-  const form = page.getByTestId('register-form');
-  await form.getByTestId('email').fill(email);
-  await form.getByTestId('password').fill(password);
-  await form.getByTestId('submit').click();
-  await page.waitForURL(/\/login\?registered=1$/);
-}
-
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  if (!page.url().includes('/login')) await page.goto('/login');
-  const form = page.getByTestId('login-form');
-  await form.getByTestId('email').fill(email);
-  await form.getByTestId('password').fill(password);
-  await form.getByTestId('submit').click();
-  await expect(page.getByTestId('me-email')).toHaveText(email);
-}
 
 async function signedInPage(browser: Browser, label: string) {
   const context = await newContext(browser);

@@ -1,5 +1,6 @@
 // What the end-to-end run is made of, for playwright.config.ts (which starts the servers) and the
-// specs (which drive them): ports, URLs, the backend's test settings, and why a run cannot happen.
+// specs (which drive them): ports, URLs, the backend's test settings, the mail catcher's folder,
+// and why a run cannot happen.
 //
 // Playwright loads the config again in every worker process. Ports (machine.ts) and the database
 // directory are chosen once, by the first load (the runner), and passed on through process.env,
@@ -54,6 +55,7 @@ export const PORTS = {
   backend: await sharedPort('E2E_BACKEND_PORT'),
   frontend: await sharedPort('E2E_FRONTEND_PORT'),
   foreign: await sharedPort('E2E_FOREIGN_PORT'),
+  mail: await sharedPort('E2E_MAIL_PORT'),
 };
 export const API_URL = `http://${HOST}:${PORTS.backend}`;
 export const APP_URL = `http://${HOST}:${PORTS.frontend}`;
@@ -61,6 +63,8 @@ export const APP_URL = `http://${HOST}:${PORTS.frontend}`;
 export const FOREIGN_ORIGINS = [`http://${HOST}:${PORTS.foreign}`, `http://localhost:${PORTS.foreign}`];
 
 const WORK_DIR = sharedWorkDir();
+/** Where the local SMTP catcher (scripts/mail_catcher.py) keeps each mail as an `.eml` file. */
+export const MAIL_DIR = join(WORK_DIR, 'mail');
 
 /** The backend's settings for the run, on top of backend/.env (variables take precedence). */
 export const BACKEND_ENV: Record<string, string> = {
@@ -74,6 +78,12 @@ export const BACKEND_ENV: Record<string, string> = {
   ARGON2_MEMORY_KIB: '1024',
   ARGON2_PARALLELISM: '1',
   LOGIN_MAX_ATTEMPTS_PER_CLIENT: '1000',
+  THROTTLE_CLIENT_LIMIT_MULTIPLIER: '100',
+  // Mail goes to the run's own catcher; links in it point at the Vite server.
+  SMTP_URL: `smtp://${HOST}:${PORTS.mail}`,
+  APP_URL,
+  MAIL_POLL_SECONDS: '1',
+  MAIL_RETRY_MAX_SECONDS: '1',
   PYTHONUNBUFFERED: '1',
 };
 
@@ -81,8 +91,13 @@ function readEnvFile(path: string): NodeJS.Dict<string> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {};
 }
 
+const BACKEND_SETTINGS = readEnvFile(join(BACKEND_DIR, '.env'));
+
 /** Whether the bake lets anyone register (else accounts come from the operator's command). */
-export const REGISTRATION_OPEN = readEnvFile(join(BACKEND_DIR, '.env')).ALLOW_REGISTRATION === 'true';
+export const REGISTRATION_OPEN = BACKEND_SETTINGS.ALLOW_REGISTRATION === 'true';
+
+/** Whether a new account must open its verification link before it can sign in. */
+export const VERIFICATION_REQUIRED = (BACKEND_SETTINGS.EMAIL_VERIFICATION ?? 'required') === 'required';
 
 /** The project's name, as the template wrote it for the app. */
 export const PROJECT_NAME = (JSON.parse(readFileSync(join(FRONTEND_DIR, 'src', 'project.json'), 'utf8')) as { name: string }).name;

@@ -1,5 +1,9 @@
 """Login, token, refresh, logout and registration: the auth paths of the HTTP contract.
 
+Registration comes in two forms, and the app factory mounts the one the settings ask for: with
+email verification (`202`, the same answer for every address, the rest after the answer is sent)
+or without (`201` with the account, `409` for a taken address).
+
 Handlers are plain `def`: FastAPI runs them in its thread pool, so argon2, the password policy
 and database work never block the event loop that serves every other request.
 
@@ -12,18 +16,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
 
 from app import audit
-from app.deps import BrowserRequest, ClientAddress, ServicesDep, require_browser_request
+from app.deps import (
+    BrowserRequest,
+    ClientAddress,
+    ServicesDep,
+    UserAgent,
+    require_browser_request,
+)
 from app.logins import BrowserCookies
 from app.password_policy import MAX_PASSWORD_LENGTH
 from app.refresh_sessions import RefreshRejected, Rotation
-from app.schemas import AccessTokenOut, RefreshIn, RegisterIn, TokenPairOut, UserOut
+from app.schemas import (
+    AcceptedOut,
+    AccessTokenOut,
+    RefreshIn,
+    RegisterIn,
+    TokenPairOut,
+    UserOut,
+)
 from app.services import Services
+from app.verification import REGISTRATION_ACCEPTED
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 registration_router = APIRouter(prefix="/auth", tags=["auth"])
+verified_registration_router = APIRouter(prefix="/auth", tags=["auth"])
 
 Username = Annotated[str, Form(min_length=1, max_length=320)]
 Password = Annotated[str, Form(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -62,6 +81,7 @@ def login(
     response: Response,
     services: ServicesDep,
     client: ClientAddress,
+    agent: UserAgent,
 ) -> AccessTokenOut:
     """Browser login: the access token in the body, the refresh token in an HttpOnly cookie,
     and the device cookie that keeps this browser's own attempt budget for the account."""
@@ -69,7 +89,9 @@ def login(
         device=services.device_cookie.read(request),
         refresh_token=services.refresh_cookie.read(request),
     )
-    signed_in = services.logins.sign_in(username, password, client=client, cookies=cookies)
+    signed_in = services.logins.sign_in(
+        username, password, client=client, cookies=cookies, user_agent=agent
+    )
     rotation = signed_in.rotation
     services.refresh_cookie.set(response, rotation.refresh_token, max_age=rotation.max_age)
     if signed_in.device_cookie is not None:
@@ -79,13 +101,16 @@ def login(
 
 @router.post("/token")
 def token(
-    username: Username, password: Password, services: ServicesDep, client: ClientAddress
+    username: Username,
+    password: Password,
+    services: ServicesDep,
+    client: ClientAddress,
+    agent: UserAgent,
 ) -> TokenPairOut:
     """Login for CLIs, native apps and Swagger's "Authorize": both tokens in the body, no
     cookies, so always throttled as an untrusted client."""
-    return _token_pair(
-        services, services.logins.sign_in(username, password, client=client).rotation
-    )
+    signed_in = services.logins.sign_in(username, password, client=client, user_agent=agent)
+    return _token_pair(services, signed_in.rotation)
 
 
 @router.post("/refresh")
@@ -121,7 +146,20 @@ def logout(request: Request, services: ServicesDep, body: RefreshIn | None = Non
 
 @registration_router.post("/register", status_code=status.HTTP_201_CREATED)
 def register(body: RegisterIn, services: ServicesDep, client: ClientAddress) -> UserOut:
-    """Open sign-up; the app factory leaves this route out when registration is switched off."""
+    """Open sign-up without email verification: the account, ready to sign in."""
     return UserOut.model_validate(
         services.accounts.sign_up(body.email, body.password, client=client)
     )
+
+
+@verified_registration_router.post("/register", status_code=status.HTTP_202_ACCEPTED)
+def register_and_verify(
+    body: RegisterIn, services: ServicesDep, client: ClientAddress, later: BackgroundTasks
+) -> AcceptedOut:
+    """Open sign-up with email verification: the same answer for a new and a taken address;
+    the mail (a link, or a note to the owner) is decided after the answer is sent."""
+    # Counts and checks the password now (429, 422); what depends on the address runs later.
+    later.add_task(
+        services.verification.accept_registration(body.email, body.password, client=client)
+    )
+    return AcceptedOut(detail=REGISTRATION_ACCEPTED)

@@ -17,6 +17,16 @@ describe('MePage', () => {
     expect(screen.getByRole('link', { name: 'Your sessions' }).getAttribute('href')).toBe('/sessions');
   });
 
+  it('says an unproven address is not verified yet, promising no mail', async () => {
+    // A project without verification mails no link; a password reset proves the address too.
+    const backend = new FakeBackend();
+    const [user] = backend.users;
+    if (user !== undefined) user.verified = false;
+    await renderPage(<MePage />, { backend, signedIn: true });
+
+    expect((await screen.findByTestId('me-email-verified')).textContent).toBe('Not yet');
+  });
+
   it('leaves the line out when the server does not say', async () => {
     const backend = new FakeBackend();
     backend.omitEmailVerified = true;

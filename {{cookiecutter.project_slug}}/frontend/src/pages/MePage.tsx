@@ -54,7 +54,7 @@ export function MePage() {
         {user.emailVerified !== null && (
           <>
             <dt>Verified</dt>
-            <dd data-testid="me-email-verified">{user.emailVerified ? 'Yes' : 'Not yet: open the link we mailed you'}</dd>
+            <dd data-testid="me-email-verified">{user.emailVerified ? 'Yes' : 'Not yet'}</dd>
           </>
         )}
         <dt>User id</dt>

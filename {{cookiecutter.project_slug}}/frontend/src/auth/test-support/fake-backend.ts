@@ -289,7 +289,8 @@ export class FakeBackend {
       (u) => u.email === form.get('username') && u.password === form.get('password'),
     );
     if (match === undefined) return json(401, { detail: 'Invalid credentials' });
-    if (!match.verified) return json(403, { detail: NOT_VERIFIED });
+    // Like the real backend: only a project that requires verification refuses an unproven address.
+    if (!match.verified && this.verificationRequired) return json(403, { detail: NOT_VERIFIED });
     const family = this.#newFamily(match.id);
     this.cookie = this.#issueRefresh(match.id, family);
     return json(200, this.#grant(match.id, family), { 'Cache-Control': 'no-store' });
@@ -342,9 +343,10 @@ export class FakeBackend {
       return json(202, { detail: ACCEPTED_REGISTRATION });
     }
     if (taken !== undefined) return json(409, { detail: 'This email is already registered.' });
-    const user = { id: String(this.users.length + 1), email, password, verified: true };
+    // Without verification the account signs in at once, its address unproven.
+    const user = { id: String(this.users.length + 1), email, password, verified: false };
     this.users.push(user);
-    return json(201, { id: user.id, email, email_verified: true });
+    return json(201, { id: user.id, email });
   }
 
   async #me(headers: Headers): Promise<Response> {
