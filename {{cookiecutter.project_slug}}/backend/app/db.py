@@ -26,7 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from app import connections
-from app.settings import Settings
+from app.settings import Settings, chosen_env_file, env_file_label
 
 # A PostgreSQL server that cannot be reached in this time fails the request instead of hanging it.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
@@ -268,5 +268,6 @@ def prepare_schema(engine: Engine, settings: Settings) -> None:
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseNotReady(
             f"DATABASE_URL: cannot use {where}: {reason}. Is the database server running, and "
-            "are the user, password and database name in backend/.env right?"
+            f"are the user, password and database name in {env_file_label(chosen_env_file())} "
+            "right?"
         ) from None

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, inspect
 from app import db
 from app.main import create_app
 from app.models import Base, LoginAttempt
-from app.settings import BACKEND_DIR, SettingsError, load_settings
+from app.settings import BACKEND_DIR, ENV_FILE_VARIABLE, SettingsError, load_settings
 
 from .conftest import (
     BAKED_DATABASE,
@@ -157,6 +157,17 @@ def test_unreachable_database_is_one_clear_sentence(
 ) -> None:
     settings = make_settings(database_url=f"sqlite:///{tmp_path / 'missing-dir' / 'app.db'}")
     with pytest.raises(db.DatabaseNotReady, match=r"cannot use sqlite:///.*: unable to open"):
+        create_app(settings)
+
+
+def test_unreachable_database_names_the_env_file_in_use(
+    tmp_path: Path, make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production_file = tmp_path / ".env.production"
+    production_file.touch()
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(production_file))
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'missing-dir' / 'app.db'}")
+    with pytest.raises(db.DatabaseNotReady, match=r"database name in .*/\.env\.production right"):
         create_app(settings)
 
 
