@@ -49,9 +49,11 @@ lock: install ## regenerate the baked backend's uv.lock for both databases (UPGR
 test: install lint ## bake the matrix and run every baked project's own tests
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-# Not part of `make test`: numbers, not pass/fail. Loads 127.0.0.1 only, a few minutes in all.
-bench: install ## bake a project, benchmark it (issue 7 goals), print a table, update bench/RESULTS.md
-	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+# Not part of `make test`: numbers, not pass/fail. Loads 127.0.0.1 only and fetches nothing, so
+# a missing wrk is a stop with the command that installs it. BENCH_ARGS=--quick: a short smoke
+# run of the harness (its figures are not results); --no-results leaves RESULTS.md alone.
+bench: install ## bake a project, benchmark it (issues 7 and 15), print figures beside goals, update bench/RESULTS.md
+	@command -v wrk >/dev/null || { echo "wrk is missing: install it (apt-get install wrk), then run 'make bench' again" >&2; exit 1; }
 	@command -v taskset >/dev/null || echo "taskset (util-linux) is missing: servers will not be pinned" >&2
 	$(VENV)/bin/python -m bench.run_all $(BENCH_ARGS)
 

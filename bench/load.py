@@ -30,7 +30,7 @@ _TOTAL = re.compile(r"^\s+(\d+) requests in", re.MULTILINE)
 
 
 class WrkMissing(RuntimeError):
-    """wrk is not installed; `make bench` installs it with apt-get."""
+    """wrk is not installed (Debian: apt-get install wrk)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def parse_wrk(output: str) -> WrkResult:
 def wrk_path() -> str:
     found = shutil.which("wrk")
     if found is None:
-        raise WrkMissing("wrk is not installed: run 'make bench' (it runs apt-get install wrk)")
+        raise WrkMissing("wrk is not installed: apt-get install wrk")
     return found
 
 

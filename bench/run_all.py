@@ -1,5 +1,5 @@
 """`make bench`: bake a default project, run every benchmark of issues 7 and 15, print figures
-beside goals.
+beside goals (an overview of issue 15's first, then a section per benchmark).
 
 Runs in the template's own venv (it has cookiecutter); the baked backend is installed into the
 shared backend venv under `.cache/` (under the same lock the template tests take), and each
@@ -125,10 +125,17 @@ class Plan:
     stall_seconds: float = 6.0
     refresh_seconds: float = 10.0
     reads_seconds: float = 5.0
+    login_pairs: int = 30
 
 
 QUICK = Plan(
-    rounds=2, seconds=2.0, runs=1, stall_seconds=4.0, refresh_seconds=4.0, reads_seconds=2.0
+    rounds=2,
+    seconds=2.0,
+    runs=1,
+    stall_seconds=4.0,
+    refresh_seconds=4.0,
+    reads_seconds=2.0,
+    login_pairs=8,
 )
 
 
@@ -146,6 +153,8 @@ class Collected:
     reads: Any = None
     reference: Any = None
     workers: Any = None
+    login_timing: Any = None
+    mail: Any = None
     bakes: dict[str, list[float]] | None = None
     suite: tuple[float, str, int] = (0.0, "", 0)
     make_test: tuple[float, int] | None = None
@@ -192,6 +201,12 @@ def collect(plan: Plan, with_make_test: bool) -> Collected:
             "workers", backend, scratch / "workers.json",
             "--runs", str(plan.runs), "--seconds", str(plan.seconds),
         )  # fmt: skip
+        found.login_timing = run_benchmark(
+            "login_timing", backend, scratch / "login_timing.json", "--runs", str(plan.login_pairs)
+        )
+        found.mail = run_benchmark(
+            "mail_outbox", backend, scratch / "mail.json", "--runs", str(plan.runs)
+        )
         print("== bake time, baked backend suite", file=sys.stderr, flush=True)
         try:
             found.bakes = time_bakes(scratch, 5)
@@ -218,6 +233,15 @@ def render(found: Collected, plan: Plan, start: dict[str, str]) -> str:
     ]
     parts = [
         header,
+        report.overview_rows(
+            throughput=found.throughput,
+            reads=found.reads,
+            reference=found.reference,
+            workers=found.workers,
+            timing=found.login_timing,
+            suite=found.suite,
+            make_test=found.make_test,
+        ),
         section(
             "Security stack overhead",
             lambda result: report.goal1_rows(result["summary"], plan.rounds, plan.seconds),
@@ -227,10 +251,14 @@ def render(found: Collected, plan: Plan, start: dict[str, str]) -> str:
         section("Token check cost", report.verify_rows, found.costs),
         section("Reads beside writers", report.reads_rows, found.reads),
         section("PostgreSQL read against the reference", report.reference_rows, found.reference),
-        section("Workers", report.workers_rows, found.workers),
+        section(
+            "Workers", lambda workers: report.workers_rows(workers, found.costs), found.workers
+        ),
+        section("Failed logins", report.login_timing_rows, found.login_timing),
         section("Login stall", report.goal2_rows, found.stall, found.argon),
         section("Refresh contention", report.goal3_rows, found.refresh),
         section("Refresh on SQLite and PostgreSQL", report.database_rows, found.databases),
+        section("Mail outbox", report.mail_rows, found.mail),
         section(
             "Template",
             lambda timings: report.goal4_rows(timings, found.suite, found.make_test),
@@ -247,7 +275,7 @@ def main() -> int:
     parser.add_argument("--no-results", action="store_true", help="do not rewrite RESULTS.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: 'make bench' installs it (apt-get install wrk)")
+        sys.exit("wrk is not installed: apt-get install wrk")
     plan = QUICK if args.quick else Plan()
     if args.quick:
         os.environ["BENCH_QUIET_BUDGET"] = "0"  # a smoke test counts noisy runs, never waits
