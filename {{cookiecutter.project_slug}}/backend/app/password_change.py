@@ -24,16 +24,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 
 from app import audit
-from app.account_mail import AccountMail
 from app.accounts import WeakPassword
-from app.db import SessionFactory
-from app.mail.outbox import Outbox
+from app.lifecycle_parts import LifecycleParts
 from app.models import User
-from app.one_time_links import RESET_PASSWORD, OneTimeLinks
+from app.one_time_links import RESET_PASSWORD
 from app.password_policy import password_problem
-from app.passwords import Passwords
-from app.refresh_sessions import RefreshSessions, audit_ended
-from app.throttle import Throttle
+from app.refresh_sessions import audit_ended
 
 SESSIONS_END_REASON = "password changed"
 
@@ -45,35 +41,21 @@ class WrongCurrentPassword(Exception):
 class PasswordChanges:
     """See the module docstring. Blocking: call from a worker thread."""
 
-    def __init__(
-        self,
-        factory: SessionFactory,
-        *,
-        passwords: Passwords,
-        throttle: Throttle,
-        links: OneTimeLinks,
-        mail: AccountMail,
-        outbox: Outbox,
-        refresh_sessions: RefreshSessions,
-    ) -> None:
-        self._factory = factory
-        self._passwords = passwords
-        self._throttle = throttle
-        self._links = links
-        self._mail = mail
-        self._outbox = outbox
-        self._refresh_sessions = refresh_sessions
+    def __init__(self, parts: LifecycleParts) -> None:
+        self._parts = parts
 
     def change(
         self, user: User, current: str, new: str, *, client: str, session_id: str | None
     ) -> None:
         """Replace `user`'s password; raises Throttled, WrongCurrentPassword or WeakPassword."""
-        self._throttle.check("change_password", client=client, account=user.id)
-        self._throttle.sweep_if_due()
-        with self._factory.begin() as session:
-            attempt = self._throttle.count(session, "login", client=client, account=user.email)
-        self._throttle.enforce(attempt)
-        if not self._passwords.verify(user.password_hash, current):
+        self._parts.throttle.check("change_password", client=client, account=user.id)
+        self._parts.throttle.sweep_if_due()
+        with self._parts.factory.begin() as session:
+            attempt = self._parts.throttle.count(
+                session, "login", client=client, account=user.email
+            )
+        self._parts.throttle.enforce(attempt)
+        if not self._parts.passwords.verify(user.password_hash, current):
             audit.event(
                 "login_failed",
                 reason="wrong current password at a password change",
@@ -84,12 +66,12 @@ class PasswordChanges:
         problem = password_problem(new, user.email)
         if problem:
             # The owner proved the password: this attempt is not a failed login.
-            with self._factory.begin() as session:
-                self._throttle.succeeded(session, attempt)
+            with self._parts.factory.begin() as session:
+                self._parts.throttle.succeeded(session, attempt)
             raise WeakPassword(problem, field="new_password")
-        new_hash = self._passwords.hash(new)
+        new_hash = self._parts.passwords.hash(new)
         ended: list[str] = []
-        with self._factory.begin() as session:
+        with self._parts.factory.begin() as session:
             result = session.execute(
                 update(User)
                 .where(User.id == user.id, User.password_hash == user.password_hash)
@@ -97,12 +79,12 @@ class PasswordChanges:
             )
             changed = cast("CursorResult[Any]", result).rowcount == 1
             if changed:
-                ended = self._refresh_sessions.end_all_in(
+                ended = self._parts.refresh_sessions.end_all_in(
                     session, user.id, SESSIONS_END_REASON, keep=session_id
                 )
-                self._links.void_in(session, user.id, [RESET_PASSWORD])
-                self._outbox.enqueue(session, self._mail.password_changed(user.email))
-                self._throttle.succeeded(session, attempt)
+                self._parts.links.void_in(session, user.id, [RESET_PASSWORD])
+                self._parts.outbox.enqueue(session, self._parts.mail.password_changed(user.email))
+                self._parts.throttle.succeeded(session, attempt)
         if not changed:
             audit.event("password_change_refused", reason="changed concurrently", user_id=user.id)
             raise WrongCurrentPassword

@@ -12,6 +12,7 @@ from app.accounts import Accounts
 from app.cookies import CookieTransport, device_cookie, refresh_cookie
 from app.derived_keys import derive_key
 from app.devices import Devices
+from app.lifecycle_parts import LifecycleParts
 from app.logins import Logins
 from app.mail.outbox import Outbox
 from app.mail.sealing import BodyCipher
@@ -96,7 +97,16 @@ def build_services(settings: Settings) -> Services:
         require_verified_email=settings.verification_required,
     )
     outbox, mail_worker = build_mail(settings, factory)
-    links, mail = OneTimeLinks(), AccountMail(settings)
+    parts = LifecycleParts(
+        factory,
+        read_factory,
+        passwords=passwords,
+        throttle=throttle,
+        links=OneTimeLinks(),
+        mail=AccountMail(settings),
+        outbox=outbox,
+        refresh_sessions=refresh_sessions,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -111,37 +121,9 @@ def build_services(settings: Settings) -> Services:
         device_cookie=device_cookie(settings),
         outbox=outbox,
         mail_worker=mail_worker,
-        verification=Verification(
-            factory,
-            read_factory,
-            passwords=passwords,
-            throttle=throttle,
-            links=links,
-            mail=mail,
-            outbox=outbox,
-            refresh_sessions=refresh_sessions,
-            link_seconds=settings.verification_link_seconds,
-        ),
-        password_resets=PasswordResets(
-            factory,
-            read_factory,
-            passwords=passwords,
-            throttle=throttle,
-            links=links,
-            mail=mail,
-            outbox=outbox,
-            refresh_sessions=refresh_sessions,
-            link_seconds=settings.reset_link_seconds,
-        ),
-        password_changes=PasswordChanges(
-            factory,
-            passwords=passwords,
-            throttle=throttle,
-            links=links,
-            mail=mail,
-            outbox=outbox,
-            refresh_sessions=refresh_sessions,
-        ),
+        verification=Verification(parts, link_seconds=settings.verification_link_seconds),
+        password_resets=PasswordResets(parts, link_seconds=settings.reset_link_seconds),
+        password_changes=PasswordChanges(parts),
     )
 
 

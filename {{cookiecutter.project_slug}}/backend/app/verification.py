@@ -28,17 +28,13 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.account_mail import AccountMail
 from app.accounts import WeakPassword, normalize_email
 from app.after_response import AfterResponse, guarded
-from app.db import ReadSessionFactory, SessionFactory
-from app.mail.outbox import Outbox
+from app.lifecycle_parts import LifecycleParts
 from app.models import User
-from app.one_time_links import VERIFY_EMAIL, LinkRefused, OneTimeLinks
+from app.one_time_links import VERIFY_EMAIL, LinkRefused
 from app.password_policy import password_problem
-from app.passwords import Passwords
-from app.refresh_sessions import RefreshSessions, audit_ended
-from app.throttle import Throttle
+from app.refresh_sessions import audit_ended
 
 REGISTRATION_ACCEPTED = (
     "Check your email: we sent a message to this address. Open the link in it to finish "
@@ -52,27 +48,8 @@ RESEND_ACCEPTED = (
 class Verification:
     """See the module docstring. Blocking: call from a worker thread."""
 
-    def __init__(
-        self,
-        factory: SessionFactory,
-        read_factory: ReadSessionFactory,
-        *,
-        passwords: Passwords,
-        throttle: Throttle,
-        links: OneTimeLinks,
-        mail: AccountMail,
-        outbox: Outbox,
-        refresh_sessions: RefreshSessions,
-        link_seconds: int,
-    ) -> None:
-        self._factory = factory
-        self._read_factory = read_factory
-        self._passwords = passwords
-        self._throttle = throttle
-        self._links = links
-        self._mail = mail
-        self._outbox = outbox
-        self._refresh_sessions = refresh_sessions
+    def __init__(self, parts: LifecycleParts, *, link_seconds: int) -> None:
+        self._parts = parts
         self._link_seconds = link_seconds
 
     # --- Registration ----------------------------------------------------------------------
@@ -81,7 +58,7 @@ class Verification:
         """Count the attempt and check the password, the same way for every address (raises
         Throttled or WeakPassword); return the work that depends on the address."""
         account = normalize_email(email)
-        self._throttle.check("register", client=client, account=account)
+        self._parts.throttle.check("register", client=client, account=account)
         problem = password_problem(password, account)
         if problem:
             audit.event("registration_refused", reason="weak password", client=client)
@@ -106,15 +83,15 @@ class Verification:
         user = User(
             id=str(uuid.uuid4()),
             email=email,
-            password_hash=self._passwords.hash(password),
+            password_hash=self._parts.passwords.hash(password),
             created_at=time.time(),
             email_verified=False,
         )
-        with self._factory.begin() as session:
+        with self._parts.factory.begin() as session:
             session.add(user)
             session.flush()
-            token = self._links.issue_in(session, user.id, VERIFY_EMAIL, self._link_seconds)
-            self._outbox.enqueue(session, self._mail.verify_email(email, token))
+            token = self._parts.links.issue_in(session, user.id, VERIFY_EMAIL, self._link_seconds)
+            self._parts.outbox.enqueue(session, self._parts.mail.verify_email(email, token))
         audit.event("user_registered", user_id=user.id)
         audit.event("verification_sent", user_id=user.id, cause="registration")
 
@@ -123,7 +100,7 @@ class Verification:
             self._tell_owner(user)
             audit.event("registration_refused", reason="email taken", user_id=user.id)
             return
-        if self._passwords.verify(user.password_hash, password):
+        if self._parts.passwords.verify(user.password_hash, password):
             self._send_link(user, cause="registered again")
             return
         self._contest(user)
@@ -131,9 +108,9 @@ class Verification:
     def _contest(self, user: User) -> None:
         """A second registrant with another password: nobody's password survives; the mailbox
         owner chooses one through a reset."""
-        unknowable = self._passwords.hash(secrets.token_urlsafe(32))
+        unknowable = self._parts.passwords.hash(secrets.token_urlsafe(32))
         ended: list[str] = []
-        with self._factory.begin() as session:
+        with self._parts.factory.begin() as session:
             result = session.execute(
                 update(User)
                 .where(
@@ -146,11 +123,11 @@ class Verification:
             # Zero rows: verified or reset in the meantime, so it is an owned account now.
             contested = cast("CursorResult[Any]", result).rowcount == 1
             if contested:
-                self._links.void_in(session, user.id, [VERIFY_EMAIL])
-                ended = self._refresh_sessions.end_all_in(
+                self._parts.links.void_in(session, user.id, [VERIFY_EMAIL])
+                ended = self._parts.refresh_sessions.end_all_in(
                     session, user.id, "registration contested"
                 )
-            self._outbox.enqueue(session, self._mail.account_exists(user.email))
+            self._parts.outbox.enqueue(session, self._parts.mail.account_exists(user.email))
         reason = "email taken by an unverified account; its password was discarded"
         audit.event(
             "registration_refused",
@@ -160,26 +137,26 @@ class Verification:
         audit_ended(user.id, ended, "registration contested")
 
     def _tell_owner(self, user: User) -> None:
-        with self._factory.begin() as session:
-            self._outbox.enqueue(session, self._mail.account_exists(user.email))
+        with self._parts.factory.begin() as session:
+            self._parts.outbox.enqueue(session, self._parts.mail.account_exists(user.email))
 
     # --- Verifying, and new links ----------------------------------------------------------
 
     def verify(self, token: str, *, client: str) -> None:
         """Mark the address of the link's account verified; raises LinkRefused or Throttled."""
-        live = self._read_factory.run(
-            lambda session: self._links.find_live(session, token, VERIFY_EMAIL)
+        live = self._parts.read_factory.run(
+            lambda session: self._parts.links.find_live(session, token, VERIFY_EMAIL)
         )
-        self._throttle.check("verify", client=client, account=live.user_id if live else None)
+        self._parts.throttle.check("verify", client=client, account=live.user_id if live else None)
         user_id = None
         if live is not None:
-            with self._factory.begin() as session:
-                user_id = self._links.use_in(session, token, VERIFY_EMAIL)
+            with self._parts.factory.begin() as session:
+                user_id = self._parts.links.use_in(session, token, VERIFY_EMAIL)
                 if user_id is not None:
                     session.execute(
                         update(User).where(User.id == user_id).values(email_verified=True)
                     )
-                    self._links.void_in(session, user_id, [VERIFY_EMAIL])
+                    self._parts.links.void_in(session, user_id, [VERIFY_EMAIL])
         if user_id is None:
             audit.event("link_refused", purpose=VERIFY_EMAIL, client=client)
             raise LinkRefused
@@ -188,7 +165,7 @@ class Verification:
     def accept_resend(self, email: str, *, client: str) -> AfterResponse:
         """Count the attempt (raises Throttled); return the work that depends on the address."""
         account = normalize_email(email)
-        self._throttle.check("resend", client=client, account=account)
+        self._parts.throttle.check("resend", client=client, account=account)
         return guarded(lambda: self.resend(account), "verification resend")
 
     def resend(self, email: str) -> None:
@@ -201,11 +178,11 @@ class Verification:
         self._send_link(user, cause="resend")
 
     def _send_link(self, user: User, *, cause: str) -> None:
-        with self._factory.begin() as session:
-            token = self._links.issue_in(session, user.id, VERIFY_EMAIL, self._link_seconds)
-            self._outbox.enqueue(session, self._mail.verify_email(user.email, token))
+        with self._parts.factory.begin() as session:
+            token = self._parts.links.issue_in(session, user.id, VERIFY_EMAIL, self._link_seconds)
+            self._parts.outbox.enqueue(session, self._parts.mail.verify_email(user.email, token))
         audit.event("verification_sent", user_id=user.id, cause=cause)
 
     def _find(self, email: str) -> User | None:
         query = select(User).where(User.email == email)
-        return self._read_factory.run(lambda session: session.scalar(query))
+        return self._parts.read_factory.run(lambda session: session.scalar(query))

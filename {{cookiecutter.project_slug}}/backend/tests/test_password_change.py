@@ -26,11 +26,6 @@ def app(make_settings: SettingsFactory, make_app: AppFactory) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> TestClient:
-    return TestClient(app)
-
-
-@pytest.fixture
 def owner(app: FastAPI) -> Account:
     return new_account(app)
 
