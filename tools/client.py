@@ -131,7 +131,7 @@ def main() -> int:
         write_tree(TEMPLATE_DIR / CLIENT_VARIANTS_DIR / name, files)
     after = stored_files()
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-    print(f"{len(shared)} shared and {len(own)} x {len(next(iter(own.values())))} per-route files")
+    print(f"{len(shared)} shared files, {sum(map(len, own.values()))} of {len(own)} route sets")
     print(f"changed: {', '.join(changed)}" if changed else "already current")
     return 0
 
