@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -45,6 +46,45 @@ def prune_postgres_only(project_dir: Path) -> None:
     """Remove what only a PostgreSQL project uses."""
     for relative in POSTGRES_ONLY_FILES:
         (project_dir / relative).unlink(missing_ok=True)
+
+
+# What generates and checks the typed API client; a project without a frontend has no client.
+FRONTEND_ONLY_FILES = (
+    "scripts/api_client.py",
+    "scripts/tests/test_api_client.py",
+)
+# The generated client differs by the routes two answers switch on or off, and frontend files are
+# copied without rendering: the template keeps the files that differ once per combination (the
+# template's `make client` writes them), and the bake keeps its own.
+CLIENT_VARIANTS_DIR = "frontend/api-client-variants"
+CLIENT_DIR = "frontend/src/client"
+
+
+def client_variant(answers: Mapping[str, object]) -> str:
+    """The name of the client files that describe the routes these answers give."""
+    return (
+        f"registration-{answers['allow_registration']}_verification-{answers['email_verification']}"
+    )
+
+
+def prune_frontend_only(project_dir: Path) -> None:
+    """Remove what only a project with a frontend uses."""
+    for relative in FRONTEND_ONLY_FILES:
+        (project_dir / relative).unlink(missing_ok=True)
+
+
+def choose_api_client(project_dir: Path, answers: dict[str, object]) -> None:
+    """Move this bake's variant of the generated client into place and drop the others."""
+    variants = project_dir / CLIENT_VARIANTS_DIR
+    if not variants.is_dir():
+        return
+    chosen = variants / client_variant(answers)
+    for path in sorted(chosen.rglob("*")):
+        if path.is_file():
+            target = project_dir / CLIENT_DIR / path.relative_to(chosen)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+    shutil.rmtree(variants)
 
 
 def initialise_env(project_dir: Path) -> None:
@@ -84,7 +124,11 @@ def next_steps(project_dir: Path, answers: dict[str, object]) -> list[str]:
 def main() -> int:
     project_dir = Path.cwd()
     answers = rendered_answers()
-    warning = prune_frontend(project_dir) if answers.get("include_frontend") == "no" else None
+    warning = None
+    if answers.get("include_frontend") == "no":
+        warning = prune_frontend(project_dir)
+        prune_frontend_only(project_dir)
+    choose_api_client(project_dir, answers)
     if answers.get("database") != "postgresql":
         prune_postgres_only(project_dir)
     try:

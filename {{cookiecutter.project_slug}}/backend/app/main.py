@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app import api_docs, audit, static_dispatch
 from app.db import DatabaseNotReady
@@ -49,6 +50,12 @@ CORS_EXPOSED_HEADERS = ("Retry-After", "WWW-Authenticate", "X-Request-ID")
 CORS_MAX_AGE_SECONDS = 600
 
 
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operation id is its function's name: the typed frontend client names
+    its calls after it (`readMe`, not `readMeUsersMeGet`)."""
+    return route.name
+
+
 def public_paths(settings: Settings) -> frozenset[str]:
     """Paths served without an access token; everything else, known or not, needs one."""
     return PUBLIC_PATHS | DOCS_PATHS if settings.docs_enabled else PUBLIC_PATHS
@@ -76,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=api_docs.OPENAPI_URL if docs else None,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     install_error_handlers(app)

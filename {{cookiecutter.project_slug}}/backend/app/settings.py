@@ -492,9 +492,10 @@ def _describe(error: Any, where: str) -> str:
     return f"{field}: {message}; fix it in {where}"
 
 
-def load_settings(**overrides: Any) -> Settings:
+def load_settings(settings_class: type[Settings] = Settings, /, **overrides: Any) -> Settings:
     """Settings from the environment and the env file (`_env_file`, else $BACKEND_ENV_FILE, else
-    `backend/.env`); SettingsError lists every problem, naming the file to fix."""
+    `backend/.env`); SettingsError lists every problem, naming the file to fix. A subclass of
+    Settings may choose other sources (the schema export reads its env file alone)."""
     if "_env_file" not in overrides:
         overrides["_env_file"] = chosen_env_file()
         if os.environ.get(ENV_FILE_VARIABLE, "").strip() and not overrides["_env_file"].is_file():
@@ -505,7 +506,7 @@ def load_settings(**overrides: Any) -> Settings:
     env_file = overrides["_env_file"]
     where = env_file_label(env_file) if env_file is not None else "backend/.env"
     try:
-        return Settings(**overrides)
+        return settings_class(**overrides)
     except ValidationError as error:
         lines = [_describe(item, where) for item in error.errors(include_url=False)]
         raise SettingsError("\n".join(lines)) from None

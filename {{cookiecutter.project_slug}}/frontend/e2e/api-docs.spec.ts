@@ -28,7 +28,7 @@ test('Swagger UI signs in with Authorize and calls /users/me, loading only this 
   await expect(dialog.getByRole('button', { name: 'Remove authorization' })).toBeVisible();
   await dialog.getByRole('button', { name: 'Close' }).click();
 
-  const operation = page.locator('#operations-users-read_me_users_me_get');
+  const operation = page.locator('#operations-users-read_me');
   await operation.locator('.opblock-summary').click();
   await operation.getByRole('button', { name: 'Try it out' }).click();
   await operation.getByRole('button', { name: 'Execute' }).click();

@@ -17,7 +17,7 @@ const linkToken = takeLinkToken(window.location, window.history);
 // (localhost counts); without them the client still works, coordinated within the tab only.
 const client = new AuthClient({
   apiUrl: config.apiUrl,
-  fetch: (url, init) => window.fetch(url, init),
+  fetch: (request) => window.fetch(request),
   channel: 'BroadcastChannel' in window ? broadcastAuthChannel(new BroadcastChannel('auth')) : null,
   refreshLock: 'locks' in navigator ? webRefreshLock(navigator.locks, 'auth-refresh') : noRefreshLock,
 });

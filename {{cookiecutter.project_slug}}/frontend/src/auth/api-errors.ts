@@ -65,19 +65,17 @@ function describeRetryAfter(retryAfter: string | null): string {
   return 'Too many attempts. Wait a moment and try again.';
 }
 
-/** Builds the error for a non-2xx answer. Reads the body once; never throws itself. */
-export async function apiErrorFromResponse(response: Response, action: ApiAction): Promise<ApiError> {
+/**
+ * Builds the error for a non-2xx answer from its status, its headers and its body, as the
+ * generated client read it (parsed JSON, else the text). Never throws itself.
+ */
+export function apiErrorFromAnswer(response: Response, body: unknown, action: ApiAction): ApiError {
   const { status } = response;
   if (status === 429) {
     return new ApiError(status, describeRetryAfter(response.headers.get('Retry-After')));
   }
-  let detail: string | null = null;
-  try {
-    const body: unknown = await response.json();
-    detail = isRecord(body) ? describeDetail(body.detail) : null;
-  } catch {
-    // Not JSON (a proxy's HTML error page, an empty body): fall back to the status alone.
-  }
+  // Not JSON (a proxy's HTML error page, an empty body): the status alone explains it.
+  const detail = isRecord(body) ? describeDetail(body.detail) : null;
   if (status === 401 && action === 'login') {
     // The backend answers every login failure the same way on purpose; say it plainly.
     return new ApiError(status, 'The email or password is incorrect.');

@@ -2,6 +2,7 @@
 // attacker could exploit if it went wrong (tokens in storage, refresh reuse, logout loops).
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readMe } from '../client/sdk.gen';
 import { ApiError, LINK_REFUSED, SESSION_ALREADY_ENDED } from './api-errors';
 import {
   AuthClient,
@@ -33,7 +34,7 @@ const clients: AuthClient[] = [];
 function newTab(options: { channel?: AuthChannel; lock?: RefreshLock } = {}): AuthClient {
   const client = new AuthClient({
     apiUrl: 'http://api.test/',
-    fetch: (url, init) => backend.fetch(url, init),
+    fetch: (request) => backend.fetch(request),
     random: () => 0,
     channel: options.channel ?? null,
     ...(options.lock ? { refreshLock: options.lock } : {}),
@@ -626,10 +627,10 @@ describe('signed-in account management', () => {
   it('listSessions refuses an answer it cannot read rather than show nonsense', async () => {
     const client = await signedInTab();
     const real = backend.fetch;
-    backend.fetch = async (url, init) =>
-      new URL(url).pathname === '/auth/sessions'
+    backend.fetch = async (request) =>
+      new URL(request.url).pathname === '/auth/sessions'
         ? new Response(JSON.stringify([{ id: 1, current: 'yes' }]), { status: 200 })
-        : real(url, init);
+        : real(request);
 
     await expect(client.listSessions()).rejects.toMatchObject({ status: 502 });
   });
@@ -679,5 +680,33 @@ describe('signed-in account management', () => {
     await expect(elsewhere.request('/users/me')).rejects.toThrow(SESSION_ENDED);
     expect(elsewhere.getState()).toEqual({ status: 'signed-out', notice: SESSION_ENDED });
     expect(status(mine)).toBe('signed-in');
+  });
+});
+
+describe('the generated client', () => {
+  it('sends a call made with client.api the protected way: bearer token, no cookie, one refresh and a retry on a 401', async () => {
+    const client = await signedInTab();
+    backend.expireAccessTokens();
+
+    const { data, response } = await readMe({ client: client.api });
+
+    expect(response.status).toBe(200);
+    expect(data).toMatchObject({ email: EMAIL });
+    expect(backend.count('/auth/refresh')).toBe(1);
+    const retried = backend.calls.filter((call) => call.path === '/users/me').at(-1);
+    expect(retried?.credentials).toBe('omit');
+    expect(retried?.headers.get('Authorization')).toBe(`Bearer ${backend.issuedAccessTokens().at(-1) ?? ''}`);
+  });
+
+  it('answers a call made with client.api after logout with the session-ended error, sending nothing', async () => {
+    const client = await signedInTab();
+    await client.logout();
+    const sent = backend.calls.length;
+
+    const { error } = await readMe({ client: client.api });
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 401, message: SESSION_ENDED });
+    expect(backend.calls).toHaveLength(sent);
   });
 });

@@ -1,7 +1,12 @@
 // The browser side of the auth contract (the HTTP API in SECURITY.md), free of any UI framework:
 // the access token lives in this object's memory only, the refresh token in an HttpOnly cookie.
+// Calls go through the typed client generated from the backend's schema (src/client, `make
+// client`), whose transport is this object's: one place adds the token, refreshes and retries.
 
-import { ApiError, apiErrorFromResponse, networkError } from './api-errors';
+import { createClient, type Client } from '../client/client';
+import * as sdk from '../client/sdk.gen';
+import type { AcceptedOut, AccessTokenOut, EmailIn, MeOut, SessionOut } from '../client/types.gen';
+import { ApiError, apiErrorFromAnswer, networkError, type ApiAction } from './api-errors';
 import { noRefreshLock, type AuthChannel, type AuthMessage, type RefreshLock } from './cross-tab';
 
 export interface User {
@@ -33,7 +38,8 @@ export type AuthState =
   | { status: 'signed-out'; notice: string | null }
   | { status: 'signed-in'; user: User };
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** The network: `window.fetch` in the app, a fake backend in tests. */
+export type FetchLike = (request: Request) => Promise<Response>;
 
 export interface Clock {
   now(): number;
@@ -85,7 +91,6 @@ export const LOGOUT_UNCONFIRMED =
 // Cookie-authenticated calls carry this header: a cross-site <form> cannot set it, and a
 // cross-site fetch that sets it needs a CORS preflight the backend refuses.
 const CSRF_HEADER = { 'X-Requested-With': 'XMLHttpRequest' } as const;
-const JSON_HEADER = { 'Content-Type': 'application/json' } as const;
 
 /**
  * When to refresh a token that lives `lifetimeMs`: a little before it expires (a fifth of its
@@ -98,37 +103,44 @@ export function refreshDelayMs(lifetimeMs: number, random: () => number): number
   return Math.max(0, Math.floor(lifetimeMs - lead - jitter));
 }
 
+/**
+ * An answer's fields as the API's schema names them (src/client/types.gen.ts), their values not
+ * yet checked: the server is another program, perhaps another version of it. A field renamed in
+ * the schema fails to compile here after `make client`, rather than reading as missing.
+ */
+type Unchecked<T> = { [K in keyof T]?: unknown };
+
+/** The fields of a JSON object; none for anything else. */
+function fieldsOf(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+}
+
 function parseTokenGrant(body: unknown): TokenGrant {
-  if (typeof body === 'object' && body !== null) {
-    const { access_token: token, token_type: type, expires_in: expiresIn } = body as Record<
-      string,
-      unknown
-    >;
-    if (
-      typeof token === 'string' &&
-      token !== '' &&
-      typeof type === 'string' &&
-      type.toLowerCase() === 'bearer' &&
-      typeof expiresIn === 'number' &&
-      Number.isFinite(expiresIn) &&
-      expiresIn > 0
-    ) {
-      return { accessToken: token, expiresInMs: expiresIn * 1000 };
-    }
+  const { access_token: token, token_type: type, expires_in: expiresIn }: Unchecked<AccessTokenOut> =
+    fieldsOf(body);
+  if (
+    typeof token === 'string' &&
+    token !== '' &&
+    typeof type === 'string' &&
+    type.toLowerCase() === 'bearer' &&
+    typeof expiresIn === 'number' &&
+    Number.isFinite(expiresIn) &&
+    expiresIn > 0
+  ) {
+    return { accessToken: token, expiresInMs: expiresIn * 1000 };
   }
   throw new ApiError(502, 'The server sent a token answer this app does not understand.');
 }
 
+/** A user from `GET /users/me`, or from a `201` of registration (which has no `email_verified`). */
 function parseUser(body: unknown): User {
-  if (typeof body === 'object' && body !== null) {
-    const { id, email, email_verified: verified } = body as Record<string, unknown>;
-    if (
-      (typeof id === 'string' || typeof id === 'number') &&
-      typeof email === 'string' &&
-      (typeof verified === 'boolean' || verified === undefined)
-    ) {
-      return { id: String(id), email, emailVerified: verified ?? null };
-    }
+  const { id, email, email_verified: verified }: Unchecked<MeOut> = fieldsOf(body);
+  if (
+    (typeof id === 'string' || typeof id === 'number') &&
+    typeof email === 'string' &&
+    (typeof verified === 'boolean' || verified === undefined)
+  ) {
+    return { id: String(id), email, emailVerified: verified ?? null };
   }
   throw new ApiError(502, 'The server sent a user this app does not understand.');
 }
@@ -140,8 +152,7 @@ function parseDate(value: unknown): Date | null {
 }
 
 function parseSession(item: unknown): SessionInfo | null {
-  if (typeof item !== 'object' || item === null) return null;
-  const record = item as Record<string, unknown>;
+  const record: Unchecked<SessionOut> = fieldsOf(item);
   const { id, current } = record;
   const createdAt = parseDate(record.created_at);
   const lastUsedAt = record.last_used_at == null ? null : parseDate(record.last_used_at);
@@ -162,14 +173,43 @@ function parseSessions(body: unknown): SessionInfo[] {
 }
 
 /** The `detail` sentence of a 202 answer, or `fallback` when the body has none. */
-async function acceptedMessage(response: Response, fallback: string): Promise<string> {
-  try {
-    const body: unknown = await response.json();
-    const detail = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).detail : null;
-    return typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : fallback;
-  } catch {
-    return fallback;
-  }
+function acceptedMessage(body: unknown, fallback: string): string {
+  const { detail }: Unchecked<AcceptedOut> = fieldsOf(body);
+  return typeof detail === 'string' && detail.trim() !== '' ? detail.trim() : fallback;
+}
+
+/**
+ * What a call of the generated client resolves to: `data` on success, else `error`. When the
+ * transport threw (no answer at all, the session ended), `error` is what it threw and there is
+ * no response, whatever the generated types say.
+ */
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response?: Response;
+}
+
+/**
+ * The data and status of a call's successful answer; an error answer becomes an `ApiError` with a
+ * sentence for `action`, and what a transport threw is thrown again as it is.
+ */
+async function answered<T>(call: Promise<Outcome<T>>, action: ApiAction): Promise<{ data: T; status: number }> {
+  const { data, error, response } = await call;
+  if (response === undefined) throw error;
+  if (!response.ok || data === undefined) throw apiErrorFromAnswer(response, error, action);
+  return { data, status: response.status };
+}
+
+/** A generated client whose every request goes through `transport`. */
+function generatedClient(apiUrl: string, transport: (request: Request) => Promise<Response>): Client {
+  return createClient({
+    baseUrl: apiUrl,
+    // The API answers JSON or nothing (204): read it as JSON whatever a proxy's headers say.
+    parseAs: 'json',
+    // Cookies go only where a call asks for them: login, refresh, logout.
+    credentials: 'omit',
+    fetch: (input, init) => transport(new Request(input, init)),
+  });
 }
 
 export class AuthClient {
@@ -181,6 +221,14 @@ export class AuthClient {
   readonly #lock: RefreshLock;
   readonly #unsubscribeChannel: () => void;
   readonly #listeners = new Set<() => void>();
+  /** Generated-client calls without a token: the cookie calls and the anonymous ones. */
+  readonly #public: Client;
+  /**
+   * The generated client for protected calls. Its transport is `request()`'s: the bearer token,
+   * one refresh shared by every call that got a 401, one retry. Pass it to any function of
+   * src/client, e.g. `listSessions({ client: auth.api })`.
+   */
+  readonly api: Client;
 
   #state: AuthState = { status: 'signed-out', notice: null };
   #accessToken: string | null = null;
@@ -203,6 +251,8 @@ export class AuthClient {
     this.#channel = options.channel ?? null;
     this.#lock = options.refreshLock ?? noRefreshLock;
     this.#unsubscribeChannel = this.#channel?.subscribe((m) => this.#onOtherTab(m)) ?? (() => {});
+    this.#public = generatedClient(this.#apiUrl, (request) => this.#send(request));
+    this.api = generatedClient(this.#apiUrl, (request) => this.#authorized(request));
   }
 
   getState = (): AuthState => this.#state;
@@ -245,14 +295,16 @@ export class AuthClient {
   /** Throws `ApiError` with a message to show. The password is sent once and never kept. */
   async login(email: string, password: string): Promise<void> {
     const epoch = ++this.#epoch;
-    const response = await this.#call('/auth/login', {
-      method: 'POST',
-      credentials: 'include',
-      headers: CSRF_HEADER,
-      body: new URLSearchParams({ username: email, password }),
-    });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'login');
-    const grant = parseTokenGrant(await response.json());
+    const { data } = await answered(
+      sdk.login({
+        client: this.#public,
+        credentials: 'include',
+        headers: CSRF_HEADER,
+        body: { username: email, password },
+      }),
+      'login',
+    );
+    const grant = parseTokenGrant(data);
     if (epoch !== this.#epoch) return;
     this.#applyGrant(grant);
     const user = await this.#fetchUser(grant.accessToken);
@@ -266,30 +318,32 @@ export class AuthClient {
    * on its way (when the project requires verified addresses). Throws `ApiError` (409, 422...).
    */
   async register(email: string, password: string): Promise<RegisterResult> {
-    const response = await this.#postJson('/auth/register', { email, password });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'register');
-    if (response.status === 202) {
-      return { kind: 'verification-sent', message: await acceptedMessage(response, CHECK_YOUR_EMAIL) };
+    // By path, like the two verification calls below: the code is the same in every project,
+    // and a project that switches these routes off has no function for them in src/client.
+    const { data, status } = await answered(
+      this.#public.post({ url: '/auth/register', body: { email, password } }),
+      'register',
+    );
+    if (status === 202) {
+      return { kind: 'verification-sent', message: acceptedMessage(data, CHECK_YOUR_EMAIL) };
     }
-    return { kind: 'created', user: parseUser(await response.json()) };
+    return { kind: 'created', user: parseUser(data) };
   }
 
   /** Proves the address with the token from the mailed link. Throws `ApiError` (400: bad link). */
   async verifyEmail(token: string): Promise<void> {
-    const response = await this.#postJson('/auth/verify-email', { token });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'verify');
+    await answered(this.#public.post({ url: '/auth/verify-email', body: { token } }), 'verify');
   }
 
   /** Asks for a new verification link; the answer is the same whether or not the address exists. */
   async resendVerification(email: string): Promise<void> {
-    const response = await this.#postJson('/auth/verify-email/resend', { email });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    const body: EmailIn = { email };
+    await answered(this.#public.post({ url: '/auth/verify-email/resend', body }), 'request');
   }
 
   /** Asks for a password-reset link; the answer is the same whether or not the address exists. */
   async forgotPassword(email: string): Promise<void> {
-    const response = await this.#postJson('/auth/password/forgot', { email });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    await answered(sdk.forgotPassword({ client: this.#public, body: { email } }), 'request');
   }
 
   /**
@@ -298,37 +352,30 @@ export class AuthClient {
    * still works, so the person can try another).
    */
   async resetPassword(token: string, newPassword: string): Promise<void> {
-    const response = await this.#postJson('/auth/password/reset', { token, new_password: newPassword });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'reset');
+    const body = { token, new_password: newPassword };
+    await answered(sdk.resetPassword({ client: this.#public, body }), 'reset');
   }
 
   /** Changes the signed-in user's password; the server ends the account's other sessions. */
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    const response = await this.request('/auth/password/change', {
-      method: 'POST',
-      headers: JSON_HEADER,
-      body: JSON.stringify({ current_password: currentPassword, new_password: newPassword }),
-    });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'change-password');
+    const body = { current_password: currentPassword, new_password: newPassword };
+    await answered(sdk.changePassword({ client: this.api, body }), 'change-password');
   }
 
   /** The account's live sessions, this browser's marked `current`. */
   async listSessions(): Promise<SessionInfo[]> {
-    const response = await this.request('/auth/sessions');
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
-    return parseSessions(await response.json());
+    const { data } = await answered(sdk.listSessions({ client: this.api }), 'request');
+    return parseSessions(data);
   }
 
   /** Ends one session of the account (the browser holding it is signed out at its next refresh). */
   async endSession(id: string): Promise<void> {
-    const response = await this.request(`/auth/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'end-session');
+    await answered(sdk.endSession({ client: this.api, path: { session_id: id } }), 'end-session');
   }
 
   /** Ends every session of the account except this browser's. */
   async endOtherSessions(): Promise<void> {
-    const response = await this.request('/auth/sessions/revoke-others', { method: 'POST' });
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
+    await answered(sdk.endOtherSessions({ client: this.api }), 'request');
   }
 
   /**
@@ -345,14 +392,12 @@ export class AuthClient {
     if (token !== null) headers.Authorization = `Bearer ${token}`;
     try {
       // Under the refresh lock, so no other tab rotates the cookie while this call revokes it.
-      const response = await this.#lock.run(() =>
-        this.#call('/auth/logout', { method: 'POST', credentials: 'include', headers }),
+      await this.#lock.run(() =>
+        answered(sdk.logout({ client: this.#public, credentials: 'include', headers }), 'logout'),
       );
-      // 401: the session was already gone on the server, which is what logout wants anyway.
-      if (!response.ok && response.status !== 401) {
-        throw await apiErrorFromResponse(response, 'logout');
-      }
     } catch (error) {
+      // 401: the session was already gone on the server, which is what logout wants anyway.
+      if (error instanceof ApiError && error.status === 401) return;
       const reason = error instanceof ApiError ? error.message : String(error);
       if (this.#state.status === 'signed-out') {
         this.#setState({ status: 'signed-out', notice: `${LOGOUT_UNCONFIRMED} ${reason}` });
@@ -361,31 +406,17 @@ export class AuthClient {
   }
 
   /**
-   * `fetch` for protected endpoints: adds the bearer token; on a 401 refreshes once (shared with
-   * every other caller that hit a 401 meanwhile) and retries once. A body must be re-sendable
-   * (string, URLSearchParams, FormData), since the retry sends it again.
+   * `fetch` for protected endpoints (`api` uses it for every call): adds the bearer token; on a
+   * 401 refreshes once (shared with every other caller that hit a 401 meanwhile) and retries once.
    */
   async request(path: string, init: RequestInit = {}): Promise<Response> {
-    if (this.#restoring !== null) await this.#restoring;
-    const token = this.#accessToken;
-    if (token === null) throw new ApiError(401, SESSION_ENDED);
-    const first = await this.#sendWithToken(path, init, token);
-    if (first.status !== 401) return first;
-
-    const fresh = await this.#tokenNewerThan(token);
-    const retry = await this.#sendWithToken(path, init, fresh);
-    if (retry.status === 401 && this.#accessToken === fresh) {
-      // A token minted a moment ago was refused: refreshing again would loop. End it here.
-      this.#clearSession(SESSION_ENDED);
-    }
-    return retry;
+    return this.#authorized(new Request(`${this.#apiUrl}${path}`, init));
   }
 
   /** GET /users/me, keeping the signed-in user in the state up to date. */
   async loadCurrentUser(): Promise<User> {
-    const response = await this.request('/users/me');
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
-    const user = parseUser(await response.json());
+    const { data } = await answered(sdk.readMe({ client: this.api }), 'request');
+    const user = parseUser(data);
     if (this.#state.status === 'signed-in') this.#setState({ status: 'signed-in', user });
     return user;
   }
@@ -410,13 +441,11 @@ export class AuthClient {
     const epoch = this.#epoch;
     const attempt = this.#lock
       .run(async () => {
-        const response = await this.#call('/auth/refresh', {
-          method: 'POST',
-          credentials: 'include',
-          headers: CSRF_HEADER,
-        });
-        if (!response.ok) throw await apiErrorFromResponse(response, 'refresh');
-        return parseTokenGrant(await response.json());
+        const { data } = await answered(
+          sdk.refresh({ client: this.#public, credentials: 'include', headers: CSRF_HEADER }),
+          'refresh',
+        );
+        return parseTokenGrant(data);
       })
       .then((grant) => {
         if (epoch !== this.#epoch) throw new SupersededError();
@@ -492,32 +521,42 @@ export class AuthClient {
     void this.restoreSession();
   }
 
+  /** The user a token belongs to, with exactly that token: no refresh, no retry. */
   async #fetchUser(token: string): Promise<User> {
-    const response = await this.#sendWithToken('/users/me', {}, token);
-    if (!response.ok) throw await apiErrorFromResponse(response, 'request');
-    return parseUser(await response.json());
+    const headers = { Authorization: `Bearer ${token}` };
+    const { data } = await answered(sdk.readMe({ client: this.#public, headers }), 'request');
+    return parseUser(data);
   }
 
-  /** An anonymous JSON call: no cookie, no token (the link's token or the address is the input). */
-  #postJson(path: string, body: Record<string, string>): Promise<Response> {
-    return this.#call(path, {
-      method: 'POST',
-      credentials: 'omit',
-      headers: JSON_HEADER,
-      body: JSON.stringify(body),
-    });
+  /** The transport of protected calls (`request()` and `api`); see `request()`. */
+  async #authorized(request: Request): Promise<Response> {
+    if (this.#restoring !== null) await this.#restoring;
+    const token = this.#accessToken;
+    if (token === null) throw new ApiError(401, SESSION_ENDED);
+    // The first attempt sends a copy, so the request, body and all, is still there to retry.
+    const first = await this.#sendWithToken(request.clone(), token);
+    if (first.status !== 401) return first;
+
+    const fresh = await this.#tokenNewerThan(token);
+    const retry = await this.#sendWithToken(request, fresh);
+    if (retry.status === 401 && this.#accessToken === fresh) {
+      // A token minted a moment ago was refused: refreshing again would loop. End it here.
+      this.#clearSession(SESSION_ENDED);
+    }
+    return retry;
   }
 
-  #sendWithToken(path: string, init: RequestInit, token: string): Promise<Response> {
-    const headers = new Headers(init.headers);
+  #sendWithToken(request: Request, token: string): Promise<Response> {
+    const headers = new Headers(request.headers);
     headers.set('Authorization', `Bearer ${token}`);
     // The bearer header is the credential here; cookies are not needed and not sent.
-    return this.#call(path, { ...init, headers, credentials: 'omit' });
+    return this.#send(new Request(request, { headers, credentials: 'omit' }));
   }
 
-  async #call(path: string, init: RequestInit): Promise<Response> {
+  /** Where every request meets the network; one that gets no answer becomes an `ApiError`. */
+  async #send(request: Request): Promise<Response> {
     try {
-      return await this.#fetch(`${this.#apiUrl}${path}`, init);
+      return await this.#fetch(request);
     } catch {
       throw networkError(this.#apiUrl);
     }

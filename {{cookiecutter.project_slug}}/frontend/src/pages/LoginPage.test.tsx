@@ -14,10 +14,10 @@ describe('LoginPage', () => {
   it("an unverified address gets the server's sentence and a button that sends the link again", async () => {
     const backend = new FakeBackend();
     backend.verificationRequired = true;
-    await backend.fetch('http://api.test/auth/register', {
+    await backend.fetch(new Request('http://api.test/auth/register', {
       method: 'POST',
       body: JSON.stringify({ email: 'grace@example.com', password: PASSWORD }),
-    });
+    }));
     const { user } = await renderPage(<LoginPage />, { backend, path: '/login' });
 
     await user.type(screen.getByLabelText('Email'), 'grace@example.com');

@@ -12,7 +12,7 @@ import { EMAIL, STRONG_PASSWORD, currentAddress, renderPage, type RenderedPage }
 
 async function backendWithLink(): Promise<{ backend: FakeBackend; token: string }> {
   const backend = new FakeBackend();
-  await backend.fetch('http://api.test/auth/password/forgot', { method: 'POST', body: JSON.stringify({ email: EMAIL }) });
+  await backend.fetch(new Request('http://api.test/auth/password/forgot', { method: 'POST', body: JSON.stringify({ email: EMAIL }) }));
   return { backend, token: backend.lastLinkTo(EMAIL, 'reset') };
 }
 
@@ -60,7 +60,7 @@ describe('ResetPasswordPage', () => {
 
   it('a spent or superseded link gets the generic sentence and a way to ask for a new one', async () => {
     const { backend, token } = await backendWithLink();
-    await backend.fetch('http://api.test/auth/password/forgot', { method: 'POST', body: JSON.stringify({ email: EMAIL }) });
+    await backend.fetch(new Request('http://api.test/auth/password/forgot', { method: 'POST', body: JSON.stringify({ email: EMAIL }) }));
     const page = await renderPage(<ResetPasswordPage token={token} />, { backend });
 
     await choose(page, STRONG_PASSWORD);

@@ -70,10 +70,10 @@ describe('SessionsPage', () => {
     const [other] = (await listedSessions()).filter((row) => row.dataset.current === 'false');
     if (other === undefined) throw new Error('no other session listed');
     const [otherId] = backend.liveSessions();
-    await backend.fetch(`http://api.test/auth/sessions/${otherId ?? ''}`, {
+    await backend.fetch(new Request(`http://api.test/auth/sessions/${otherId ?? ''}`, {
       method: 'DELETE',
       headers: { Authorization: `Bearer ${backend.issuedAccessTokens().at(-1) ?? ''}` },
-    });
+    }));
 
     await user.click(within(other).getByRole('button', { name: 'End this session' }));
 

@@ -13,10 +13,10 @@ import { PASSWORD, renderPage } from './test-support/render-page';
 async function backendWithLink(): Promise<{ backend: FakeBackend; token: string }> {
   const backend = new FakeBackend();
   backend.verificationRequired = true;
-  await backend.fetch('http://api.test/auth/register', {
+  await backend.fetch(new Request('http://api.test/auth/register', {
     method: 'POST',
     body: JSON.stringify({ email: 'grace@example.com', password: PASSWORD }),
-  });
+  }));
   return { backend, token: backend.lastLinkTo('grace@example.com', 'verify') };
 }
 
@@ -46,7 +46,7 @@ describe('VerifyEmailPage', () => {
 
   it('a spent link gets the generic sentence and a form for a new one', async () => {
     const { backend, token } = await backendWithLink();
-    await backend.fetch('http://api.test/auth/verify-email', { method: 'POST', body: JSON.stringify({ token }) });
+    await backend.fetch(new Request('http://api.test/auth/verify-email', { method: 'POST', body: JSON.stringify({ token }) }));
     const { user } = await renderPage(<VerifyEmailPage token={token} />, { backend });
 
     expect((await screen.findByTestId('verify-error')).textContent).toBe(LINK_REFUSED);

@@ -44,8 +44,8 @@ export const NOT_VERIFIED = 'This email address is not verified yet. Open the li
 export const WRONG_CURRENT_PASSWORD = 'The current password is not correct.';
 const WEAK_PASSWORD = [{ loc: ['body', 'password'], msg: 'must be at least 12 characters' }];
 
-function readJson(init: RequestInit): Record<string, unknown> {
-  const body: unknown = JSON.parse(typeof init.body === 'string' ? init.body : '{}');
+function readJson(text: string | undefined): Record<string, unknown> {
+  const body: unknown = JSON.parse(text ?? '{}');
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
 }
 
@@ -143,31 +143,30 @@ export class FakeBackend {
     return [...this.#everyAccessToken];
   }
 
-  fetch: FetchLike = async (url, init) => {
-    const { pathname } = new URL(url);
-    const headers = new Headers(init.headers);
-    const method = init.method ?? 'GET';
-    const body = typeof init.body === 'string' ? init.body : undefined;
-    this.calls.push({ method, path: pathname, headers, credentials: init.credentials, body });
+  fetch: FetchLike = async (request) => {
+    const { pathname } = new URL(request.url);
+    const { headers, method, credentials } = request;
+    const text = await request.text();
+    const body = text === '' ? undefined : text;
+    this.calls.push({ method, path: pathname, headers, credentials, body });
     // Like a browser: the cookie (path /auth) goes only with credentials 'include'.
-    const sentCookie =
-      init.credentials === 'include' && pathname.startsWith('/auth/') ? this.cookie : null;
+    const sentCookie = credentials === 'include' && pathname.startsWith('/auth/') ? this.cookie : null;
     const csrfOk = headers.get('X-Requested-With') === 'XMLHttpRequest';
 
-    if (method === 'POST' && pathname === '/auth/login') return this.#login(init, csrfOk);
+    if (method === 'POST' && pathname === '/auth/login') return this.#login({ body, headers }, csrfOk);
     if (method === 'POST' && pathname === '/auth/refresh') return this.#refresh(sentCookie, csrfOk);
     if (method === 'POST' && pathname === '/auth/logout') return this.#logout(sentCookie, csrfOk);
-    if (method === 'POST' && pathname === '/auth/register') return this.#register(init);
+    if (method === 'POST' && pathname === '/auth/register') return this.#register(body);
     if (method === 'GET' && pathname === '/users/me') return this.#me(headers);
-    if (method === 'POST' && pathname === '/auth/verify-email') return this.#verify(init);
-    if (method === 'POST' && pathname === '/auth/verify-email/resend') return this.#resend(init);
-    if (method === 'POST' && pathname === '/auth/password/forgot') return this.#forgot(init);
-    if (method === 'POST' && pathname === '/auth/password/reset') return this.#reset(init);
+    if (method === 'POST' && pathname === '/auth/verify-email') return this.#verify(body);
+    if (method === 'POST' && pathname === '/auth/verify-email/resend') return this.#resend(body);
+    if (method === 'POST' && pathname === '/auth/password/forgot') return this.#forgot(body);
+    if (method === 'POST' && pathname === '/auth/password/reset') return this.#reset(body);
     const caller = this.#bearer(headers);
     if (caller === null) {
       return json(401, { detail: 'Not authenticated' }, { 'WWW-Authenticate': 'Bearer' });
     }
-    if (method === 'POST' && pathname === '/auth/password/change') return this.#change(init, caller);
+    if (method === 'POST' && pathname === '/auth/password/change') return this.#change(body, caller);
     if (method === 'GET' && pathname === '/auth/sessions') return this.#sessions(caller);
     if (method === 'POST' && pathname === '/auth/sessions/revoke-others') {
       return this.#endFamilies(caller, (family) => family !== caller.family);
@@ -184,8 +183,8 @@ export class FakeBackend {
     return access;
   }
 
-  #verify(init: RequestInit): Response {
-    const { token } = readJson(init);
+  #verify(body: string | undefined): Response {
+    const { token } = readJson(body);
     const link = typeof token === 'string' ? this.#linkTokens.get(token) : undefined;
     if (link?.kind !== 'verify') return json(400, { detail: 'Invalid or expired link.' });
     this.#linkTokens.delete(String(token));
@@ -194,15 +193,15 @@ export class FakeBackend {
     return new Response(null, { status: 204 });
   }
 
-  #resend(init: RequestInit): Response {
-    const { email } = readJson(init);
+  #resend(body: string | undefined): Response {
+    const { email } = readJson(body);
     const user = this.users.find((u) => u.email === email && !u.verified);
     if (user !== undefined) this.#mail(user, 'verify');
     return json(202, { detail: 'If the address is waiting for verification, a new link is on its way.' });
   }
 
-  #forgot(init: RequestInit): Response {
-    const { email } = readJson(init);
+  #forgot(body: string | undefined): Response {
+    const { email } = readJson(body);
     const user = this.users.find((u) => u.email === email);
     if (user !== undefined) {
       // A newer link voids the older ones.
@@ -214,8 +213,8 @@ export class FakeBackend {
     return json(202, { detail: 'If the address has an account, a reset link is on its way.' });
   }
 
-  #reset(init: RequestInit): Response {
-    const { token, new_password: password } = readJson(init);
+  #reset(body: string | undefined): Response {
+    const { token, new_password: password } = readJson(body);
     const link = typeof token === 'string' ? this.#linkTokens.get(token) : undefined;
     if (link?.kind !== 'reset') return json(400, { detail: 'Invalid or expired link.' });
     if (typeof password !== 'string' || password.length < 12) return json(422, { detail: WEAK_PASSWORD });
@@ -226,8 +225,8 @@ export class FakeBackend {
     return new Response(null, { status: 204 });
   }
 
-  #change(init: RequestInit, caller: { userId: string; family: number }): Response {
-    const { current_password: current, new_password: password } = readJson(init);
+  #change(body: string | undefined, caller: { userId: string; family: number }): Response {
+    const { current_password: current, new_password: password } = readJson(body);
     const user = this.users.find((u) => u.id === caller.userId);
     if (user === undefined || user.password !== current) {
       return json(400, { detail: WRONG_CURRENT_PASSWORD });
@@ -282,9 +281,10 @@ export class FakeBackend {
     return family;
   }
 
-  #login(init: RequestInit, csrfOk: boolean): Response {
-    if (!csrfOk || !(init.body instanceof URLSearchParams)) return json(403, { detail: 'Forbidden' });
-    const form = init.body;
+  #login(request: { body: string | undefined; headers: Headers }, csrfOk: boolean): Response {
+    const isForm = request.headers.get('Content-Type')?.startsWith('application/x-www-form-urlencoded');
+    if (!csrfOk || isForm !== true) return json(403, { detail: 'Forbidden' });
+    const form = new URLSearchParams(request.body);
     const match = this.users.find(
       (u) => u.email === form.get('username') && u.password === form.get('password'),
     );
@@ -325,8 +325,8 @@ export class FakeBackend {
     return new Response(null, { status: 204 });
   }
 
-  #register(init: RequestInit): Response {
-    const { email, password } = readJson(init);
+  #register(body: string | undefined): Response {
+    const { email, password } = readJson(body);
     if (typeof email !== 'string' || typeof password !== 'string' || password.length < 12) {
       return json(422, { detail: WEAK_PASSWORD });
     }

@@ -36,7 +36,7 @@ export async function renderPage(
   const backend = options.backend ?? new FakeBackend();
   const client = new AuthClient({
     apiUrl: 'http://api.test',
-    fetch: (url, init) => backend.fetch(url, init),
+    fetch: (request) => backend.fetch(request),
     random: () => 0,
   });
   clients.push(client);
