@@ -24,7 +24,16 @@ PREVIOUS_LINE = re.compile(r"^BETTER_AUTH_SECRET_PREVIOUS=(.*)$", re.MULTILINE)
 # Files cookiecutter copies without rendering: template markers in them are the app's own.
 RAW_SUFFIXES = (".ts", ".tsx", ".css", ".svg", ".mjs")
 RAW_NAMES = ("index.html", "package.json", "package-lock.json")
-SKIPPED_DIRS = {".git", "node_modules", "dist", ".venv", "__pycache__", ".pytest_cache"}
+SKIPPED_DIRS = {
+    ".git",
+    "node_modules",
+    "dist",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+}
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,21 @@ def test_env_files_share_one_long_secret(baked: Bake) -> None:
     assert "replace-me" not in secret
 
 
+TOOL_OUTPUT = (
+    ".venv",
+    "node_modules",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".hypothesis",
+    "htmlcov",
+    "artifacts",
+    ".caddy",
+)
+
+
 def test_env_files_are_private(baked: Bake) -> None:
     for path in env_files(baked):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -101,6 +116,12 @@ def test_git_ignores_env_files_and_would_commit_the_rest(baked: Bake, tmp_path) 
         relative = path.relative_to(baked.project)
         ignored = subprocess.run([git, "check-ignore", "-q", str(relative)], cwd=project)
         assert ignored.returncode == 0, f"{relative} is not ignored by git"
+    # What the project's own commands leave behind (installs, tool caches, builds, certificates)
+    # must never be committed by a plain `git add -A`.
+    for made in TOOL_OUTPUT:
+        for where in (made, f"backend/{made}", f"frontend/{made}"):
+            ignored = subprocess.run([git, "check-ignore", "-q", f"{where}/file"], cwd=project)
+            assert ignored.returncode == 0, f"{where}/ is not ignored by git"
     staged = subprocess.run(
         [git, "add", "--dry-run", "-A"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
