@@ -72,9 +72,11 @@ def test_a_secret_deleted_later_is_still_reported_without_its_value(repository: 
 
 
 def test_env_files_are_read_unquoted_and_their_placeholders_pass(repository: Path) -> None:
-    example = (
-        "BETTER_AUTH_SECRET=replace-me-run-make-env\nSMTP_URL=smtps://user:password@host:465\n"
-    )
+    lines = [
+        "BETTER_AUTH_SECRET=replace-me-run-make-env",
+        "SMTP_URL=smtps://user:password@host:465",
+    ]
+    example = "".join(f"{line}\n" for line in lines)
     commit(repository, {"backend/.env.example": example}, "placeholders")
     assert scan(repository).returncode == 0
     real = f"BETTER_AUTH_SECRET={secrets.token_urlsafe(48)}\n"
