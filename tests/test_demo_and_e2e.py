@@ -11,17 +11,15 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import signal
 import smtplib
 import subprocess
-import threading
 import time
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from tests.console_run import ConsoleRun, interrupt_and_check_clean, start_console
 from tests.support import (
     BACKEND_VENV,
     CACHE,
@@ -30,14 +28,11 @@ from tests.support import (
     env_secret,
     free_port,
     missing_tool,
-    nothing_listens_on,
-    processes_under,
     require_tool,
     write_cookiecutter_config,
 )
 
 READY_TIMEOUT_SECONDS = 300
-STOP_TIMEOUT_SECONDS = 30
 BROWSER_TIMEOUT_SECONDS = 90
 CHROMIUM = "/usr/bin/chromium"
 
@@ -68,36 +63,26 @@ try {
 """
 
 
-@dataclass
-class DemoRun:
-    """A running root `make demo`, with what it printed."""
-
-    process: subprocess.Popen[str]
-    lines: list[str]
-    ready: threading.Event
-
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def printed(self, label: str) -> str:
-        match = re.search(rf"^\s*{label}:\s*(\S+)\s*$", self.output(), re.MULTILINE)
-        assert match, f"`make demo` printed no {label}:\n{self.output()[-4000:]}"
-        return match.group(1)
+def printed(run: ConsoleRun, label: str) -> str:
+    """The value `make demo` printed after `label:` on a line of its own."""
+    match = re.search(rf"^\s*{label}:\s*(\S+)\s*$", run.output(), re.MULTILINE)
+    assert match, f"`make demo` printed no {label}:\n{run.output()[-4000:]}"
+    return match.group(1)
 
 
-def catcher_ports(run: DemoRun) -> tuple[int, ...]:
+def catcher_ports(run: ConsoleRun) -> tuple[int, ...]:
     """The port of the demo's mail catcher, from the ready message; none before it printed."""
     match = re.search(r"Mail: caught on 127\.0\.0\.1:(\d+)", run.output())
     return (int(match.group(1)),) if match else ()
 
 
-def mail_port(run: DemoRun) -> int:
+def mail_port(run: ConsoleRun) -> int:
     ports = catcher_ports(run)
     assert ports, f"`make demo` did not say where mail goes:\n{run.output()[-4000:]}"
     return ports[0]
 
 
-def mail_reaches_the_catcher(run: DemoRun, project: Path) -> None:
+def mail_reaches_the_catcher(run: ConsoleRun, project: Path) -> None:
     """A mail sent to the demo's catcher prints its line and lands in artifacts/mail/."""
     message = EmailMessage()
     message["From"] = "app@example.org"
@@ -115,7 +100,7 @@ def mail_reaches_the_catcher(run: DemoRun, project: Path) -> None:
     assert list((project / "artifacts" / "mail").glob("*.eml")), "no .eml file was kept"
 
 
-def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> DemoRun:
+def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> ConsoleRun:
     command = [
         require_tool("make"),
         "-C",
@@ -126,42 +111,7 @@ def start_demo(demo_dir: Path, ports: tuple[int, int], env: dict[str, str]) -> D
         f"DEMO_FRONTEND_PORT={ports[1]}",
         f"DEMO_VENV={BACKEND_VENV}",
     ]
-    # A session of its own: SIGINT to its group is what a terminal's Ctrl-C sends.
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    run = DemoRun(process, [], threading.Event())
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            run.lines.append(line)
-            if line.startswith("Ctrl-C stops"):
-                run.ready.set()
-        run.ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    return run
-
-
-def interrupt_and_check_clean(run: DemoRun, demo_dir: Path, ports: tuple[int, ...]) -> None:
-    os.killpg(run.process.pid, signal.SIGINT)
-    try:
-        run.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(run.process.pid, signal.SIGKILL)
-        pytest.fail(f"`make demo` ignored Ctrl-C for {STOP_TIMEOUT_SECONDS} s")
-    deadline = time.monotonic() + 5
-    while processes_under(demo_dir) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_under(demo_dir) == [], "left behind after Ctrl-C"
-    assert all(nothing_listens_on(port) for port in ports), "a server still listens"
+    return start_console("make demo", command, env)
 
 
 def sign_in_with_chromium(project: Path, url: str, email: str, password: str) -> str:
@@ -220,13 +170,13 @@ def test_make_demo_signs_in_in_chromium_and_ctrl_c_leaves_nothing(tmp_path: Path
                 url = re.search(r"Ready: open (\S+)", output)
                 assert url
                 assert url.group(1) == f"http://localhost:{ports[1]}"
-                passwords.append(run.printed("password"))
+                passwords.append(printed(run, "password"))
                 if attempt == "cold":
                     secret = env_secret(project / "backend" / ".env")
                     signed_in = sign_in_with_chromium(
-                        project, url.group(1), run.printed("email"), passwords[-1]
+                        project, url.group(1), printed(run, "email"), passwords[-1]
                     )
-                    assert signed_in.strip() == f"signed in as {run.printed('email')} at /"
+                    assert signed_in.strip() == f"signed in as {printed(run, 'email')} at /"
                     mail_reaches_the_catcher(run, project)
                 else:
                     # Reused: no reinstall, same secret, yet a fresh demo password.

@@ -13,32 +13,27 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import ssl
 import subprocess
-import threading
-import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Bake
+from tests.console_run import ConsoleRun, interrupt_and_check_clean, start_console
 from tests.support import (
     BACKEND_VENV,
     NPM_CACHE,
     Variant,
     free_port,
-    nothing_listens_on,
     processes_under,
     require_tool,
 )
 from tests.test_baked_suites import install_backend_exclusively
 
 READY_TIMEOUT_SECONDS = 300
-STOP_TIMEOUT_SECONDS = 30
 DEFAULTS = Variant("defaults")
 BACKEND_ONLY = Variant("backend-only", {"include_frontend": "no"})
 POSTGRESQL = Variant("postgresql", {"database": "postgresql", "include_frontend": "no"})
@@ -47,19 +42,6 @@ CADDY_HINT = (
     "apt-get install caddy' (other systems: https://caddyserver.com/docs/install), then run "
     "'make prod' again"
 )
-
-
-@dataclass
-class ProdRun:
-    """A running `make prod`, with what it printed."""
-
-    process: subprocess.Popen[str]
-    ports: dict[str, int]
-    lines: list[str] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
-
-    def output(self) -> str:
-        return "".join(self.lines)
 
 
 def environment() -> dict[str, str]:
@@ -71,7 +53,8 @@ def environment() -> dict[str, str]:
     }
 
 
-def start_prod(project: Path, caddy_dir: Path) -> ProdRun:
+def start_prod(project: Path, caddy_dir: Path) -> tuple[ConsoleRun, dict[str, int]]:
+    """`make prod` on free ports, and those ports by role."""
     ports = {"app": free_port(), "api": free_port(), "http": free_port()}
     command = [
         require_tool("make"),
@@ -85,28 +68,7 @@ def start_prod(project: Path, caddy_dir: Path) -> ProdRun:
         f"HTTP_PORT={ports['http']}",
         f"CADDY_DIR={caddy_dir}",
     ]
-    # A session of its own: SIGINT to its group is what a terminal's Ctrl-C sends.
-    process = subprocess.Popen(
-        command,
-        env=environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    run = ProdRun(process, ports)
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            run.lines.append(line)
-            if line.startswith("Ctrl-C stops"):
-                run.ready.set()
-        run.ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    return run
+    return start_console("make prod", command, environment()), ports
 
 
 def get(url: str, root_certificate: Path) -> tuple[int, str, str]:
@@ -130,20 +92,6 @@ def listening_addresses(pids: set[str]) -> list[str]:
     return found
 
 
-def interrupt_and_check_clean(run: ProdRun, project: Path) -> None:
-    os.killpg(run.process.pid, signal.SIGINT)
-    try:
-        run.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(run.process.pid, signal.SIGKILL)
-        pytest.fail(f"`make prod` ignored Ctrl-C for {STOP_TIMEOUT_SECONDS} s")
-    deadline = time.monotonic() + 5
-    while processes_under(project) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_under(project) == [], "left behind after Ctrl-C"
-    assert all(nothing_listens_on(port) for port in run.ports.values()), "a server still listens"
-
-
 @pytest.mark.parametrize(
     "variant",
     [
@@ -159,11 +107,11 @@ def test_make_prod_serves_https_on_loopback_and_ctrl_c_leaves_nothing(
         require_tool("npm")
     project = bake(variant).project
     install_backend_exclusively(project)
-    run = start_prod(project, tmp_path / "caddy")
+    run, ports = start_prod(project, tmp_path / "caddy")
     try:
         assert run.ready.wait(READY_TIMEOUT_SECONDS), "not ready in time"
         output = run.output()
-        app, api = (f"https://localhost:{run.ports[side]}" for side in ("app", "api"))
+        app, api = (f"https://localhost:{ports[side]}" for side in ("app", "api"))
         if variant.has_frontend:
             assert f"Ready (production rehearsal): open {app}\n" in output, output[-4000:]
         else:
@@ -187,7 +135,7 @@ def test_make_prod_serves_https_on_loopback_and_ctrl_c_leaves_nothing(
         assert [s for s in sockets if not s.split()[1].startswith("127.0.0.1:")] == []
     finally:
         if run.process.poll() is None:
-            interrupt_and_check_clean(run, project)
+            interrupt_and_check_clean(run, project, ports.values())
     assert "Traceback" not in run.output()
 
 
