@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import secrets
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from bench import baked, cli, reference_app
 from bench.goals import GOAL_VS_REFERENCE
-from bench.refresh_databases import baked_postgres_harness
-from bench.run_all import bake, install_backend
+from bench.refresh_databases import postgres_bake
 from bench.serve import AppSpec, serving
 from bench.throughput import Target, expect, row, run_rounds
 
@@ -39,45 +36,35 @@ def _targets(our_token: str, reference_token: str) -> list[Target]:
 
 
 def measure(*, runs: int, seconds: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-reference-") as scratch:
-        project = bake(Path(scratch), "database=postgresql", "include_frontend=no")
-        install_backend(project)
-        backend = project / "backend"
-        harness = baked_postgres_harness(backend)
-        server = harness.PostgresServer(harness.find_bindir())
-        server.start()
-        try:
-            url = server.create_database("bench")
-            key = secrets.token_urlsafe(32)
-            ours = baked.app_spec(OURS, backend, url, target="app.main:app")
-            peer = AppSpec(
-                name=REFERENCE,
-                target="bench.reference_app:app",
-                env={"DATABASE_URL": url, reference_app.KEY_VARIABLE: key},
+    with postgres_bake("bench-reference-") as postgres:
+        key = secrets.token_urlsafe(32)
+        ours = baked.app_spec(OURS, postgres.backend, postgres.database_url, target="app.main:app")
+        peer = AppSpec(
+            name=REFERENCE,
+            target="bench.reference_app:app",
+            env={"DATABASE_URL": postgres.database_url, reference_app.KEY_VARIABLE: key},
+        )
+        # Ours first: a development server migrates the empty database at start.
+        with (
+            serving([ours], sys.executable) as started,
+            serving([peer], sys.executable) as more,
+        ):
+            servers = {**started, **more}
+            account = baked.create_account(postgres.backend, postgres.database_url)
+            our_token, user_id = baked.sign_in(servers[OURS].base_url, account)
+            targets = _targets(our_token, reference_app.mint(key, user_id))
+            expect(servers[OURS], "/users/me", 401)
+            expect(servers[REFERENCE], reference_app.ME_PATH, 403, "not-a-token")
+            for target in targets:
+                expect(servers[target.server], target.path, 200, target.token)
+            results, noisy = run_rounds(
+                servers,
+                targets,
+                runs=runs,
+                seconds=seconds,
+                connections=CONNECTIONS,
+                also_watch=(postgres.server_pid,),
             )
-            # Ours first: a development server migrates the empty database at start.
-            with (
-                serving([ours], sys.executable) as started,
-                serving([peer], sys.executable) as more,
-            ):
-                servers = {**started, **more}
-                account = baked.create_account(backend, url)
-                our_token, user_id = baked.sign_in(servers[OURS].base_url, account)
-                targets = _targets(our_token, reference_app.mint(key, user_id))
-                expect(servers[OURS], "/users/me", 401)
-                expect(servers[REFERENCE], reference_app.ME_PATH, 403, "not-a-token")
-                for target in targets:
-                    expect(servers[target.server], target.path, 200, target.token)
-                results, noisy = run_rounds(
-                    servers,
-                    targets,
-                    runs=runs,
-                    seconds=seconds,
-                    connections=CONNECTIONS,
-                    also_watch=(server.pid,),
-                )
-        finally:
-            server.stop()
     rows = {
         name: row(runs_of_target, results[f"{REFERENCE}, {kind}"], noisy[name])
         for kind in (ME, HEALTH)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,8 +39,20 @@ def baked_postgres_harness(backend: Path) -> ModuleType:
     return module
 
 
-def measure_postgres(runs: int, seconds: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-pg-") as scratch:
+@dataclass(frozen=True)
+class PostgresBake:
+    """An installed `database=postgresql` bake and a database of its own on a throwaway server."""
+
+    backend: Path
+    database_url: str
+    server_pid: int
+
+
+@contextmanager
+def postgres_bake(prefix: str) -> Iterator[PostgresBake]:
+    """Bake, install and serve a PostgreSQL database for it; the server stops and the bake goes
+    on the way out, on error too."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
         project = bake(Path(scratch), "database=postgresql", "include_frontend=no")
         install_backend(project)
         backend = project / "backend"
@@ -45,17 +60,21 @@ def measure_postgres(runs: int, seconds: float) -> dict[str, Any]:
         server = harness.PostgresServer(harness.find_bindir())
         server.start()
         try:
-            url = server.create_database("bench")
-            return refresh_contention.measure_variant(
-                backend,
-                TARGET,
-                runs=runs,
-                seconds=seconds,
-                database_url=url,
-                also_watch=(server.pid,),
-            )
+            yield PostgresBake(backend, server.create_database("bench"), server.pid)
         finally:
             server.stop()
+
+
+def measure_postgres(runs: int, seconds: float) -> dict[str, Any]:
+    with postgres_bake("bench-pg-") as postgres:
+        return refresh_contention.measure_variant(
+            postgres.backend,
+            TARGET,
+            runs=runs,
+            seconds=seconds,
+            database_url=postgres.database_url,
+            also_watch=(postgres.server_pid,),
+        )
 
 
 def measure(sqlite_backend: Path, *, runs: int, seconds: float) -> dict[str, Any]:
